@@ -1,0 +1,40 @@
+"""The GEMS application factory: extensions, security manager, views, CLI."""
+from __future__ import annotations
+
+import logging
+from typing import Optional
+
+from flask import Flask
+
+
+def create_app(config_class: Optional[object] = None) -> Flask:
+    """Build the app; `config_class` defaults to config.Config (or ProductionConfig when GEMS_ENV=production)."""
+    import config as config_module
+
+    if config_class is None:
+        import os
+
+        config_class = (config_module.ProductionConfig if os.environ.get("GEMS_ENV") == "production"
+                        else config_module.Config)
+    app = Flask(__name__, instance_path=str(config_module.INSTANCE_DIR))
+    app.config.from_object(config_class)
+    logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
+
+    from app import models  # noqa: F401  (one metadata for Alembic and FAB)
+    from app.extensions import appbuilder, db, migrate
+    from app.services import change_audit  # noqa: F401  (registers the session listener)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(config_module.BASE_DIR / "migrations"), compare_type=True)
+    with app.app_context():
+        appbuilder.init_app(app, db.session)
+        from app.security.web import init_web_security
+        from app.views.registry import register_views
+
+        init_web_security(app)
+        register_views(appbuilder)
+
+    from app.commands import register_commands
+
+    register_commands(app)
+    return app

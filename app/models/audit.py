@@ -1,0 +1,38 @@
+"""The append-only, hash-chained audit log (X-2) and its head pointer that serialises writers."""
+from __future__ import annotations
+
+import datetime
+from typing import Optional
+
+from flask_appbuilder import Model
+from sqlalchemy import BigInteger, DateTime, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+
+class AuditLog(Model):
+    """One audited event; `hash` covers `prev_hash` and this row's content, so edits break the chain."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True, nullable=False)
+    at: Mapped[datetime.datetime] = mapped_column(DateTime, nullable=False, index=True)
+    actor_id: Mapped[Optional[int]] = mapped_column(Integer, index=True)
+    actor_name: Mapped[str] = mapped_column(String(128), nullable=False, default="")
+    ip: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    action: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    target_type: Mapped[str] = mapped_column(String(64), nullable=False, default="")
+    target_id: Mapped[str] = mapped_column(String(64), nullable=False, default="", index=True)
+    detail: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
+    prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    hash: Mapped[str] = mapped_column(String(64), nullable=False)
+
+
+class AuditHead(Model):
+    """Single row holding the last sequence number and hash; locking it orders concurrent writers."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    last_seq: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64), nullable=False)

@@ -1,0 +1,35 @@
+"""FAB's account table extended with the department an account belongs to and its password state."""
+from __future__ import annotations
+
+import datetime
+from typing import Optional
+
+from flask_appbuilder.security.sqla.models import User as FabUser
+from sqlalchemy import Boolean, DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from app.models.org import Department
+
+
+class GemsUser(FabUser):
+    """An account; `department` decides what a college account may see (app.scope)."""
+
+    __tablename__ = "ab_user"
+    __table_args__ = {"extend_existing": True}
+    __scope__ = {"department": "department_id", "student": "id"}
+
+    department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("department.id"), index=True)
+    department: Mapped[Optional[Department]] = relationship(foreign_keys=[department_id])
+    phone: Mapped[Optional[str]] = mapped_column(String(20))
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False, server_default="0")
+    password_changed_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name}{self.last_name or ''}"
+
+    def __repr__(self) -> str:
+        return self.display_name or self.username
+
+
+User = GemsUser  # FAB's relationships resolve the string "User" to FAB's base class; code uses this name

@@ -1,0 +1,83 @@
+"""The five built-in roles and exactly which FAB permissions each one holds (ORG-3)."""
+from __future__ import annotations
+
+from typing import Iterable
+
+from flask_babel import lazy_gettext as _l
+
+ADMIN = "系统管理员"
+SCHOOL = "校级审核员"
+COLLEGE = "院系审核员"
+STUDENT = "毕业生"
+EMPLOYER = "用人单位"
+
+CENTRAL_ROLES = frozenset({ADMIN, SCHOOL})
+STAFF_ROLES = frozenset({ADMIN, SCHOOL, COLLEGE})
+
+ROLE_DESCRIPTIONS = {
+    ADMIN: _l("Builds the department tree, accounts, roles and grants; unlocks plans; reopens records"),
+    SCHOOL: _l("Final review of every student of the school, batch operations, exports"),
+    COLLEGE: _l("First review of the students of their own department, exports of their own students"),
+    STUDENT: _l("Fills and submits their own forms, reads their messages"),
+    EMPLOYER: _l("Invites students and signs its own agreements"),
+}
+
+_READ = ("can_list", "can_show", "menu_access")
+_API_READ = ("can_get", "can_info")
+
+_SELF_SERVICE = {
+    "Profile": ("can_this_form_get", "can_this_form_post"),
+    "ChangePassword": ("can_this_form_get", "can_this_form_post"),
+    "Users": ("can_userinfo", "resetmypassword", "userinfoedit"),
+}
+
+# view (class_permission_name or menu name) -> permissions, per role. The system admin additionally
+# holds every permission FAB creates (AUTH_ROLE_ADMIN); everything else is listed here explicitly.
+ROLE_GRANTS: dict[str, dict[str, Iterable[str]]] = {
+    SCHOOL: {
+        "Departments": _READ,
+        "Majors": _READ,
+        "Cohorts": _READ,
+        "Graduates": _READ + ("can_edit",),
+        "StaffAccounts": _READ + ("unlock", "reset_password"),
+        "DepartmentTree": ("menu_access",),
+        "Organisation": ("menu_access",),
+        "Accounts": ("menu_access",),
+        "DepartmentsApi": _API_READ,
+        "GraduatesApi": _API_READ,
+        **_SELF_SERVICE,
+    },
+    COLLEGE: {
+        "Departments": _READ,
+        "Majors": _READ,
+        "Cohorts": _READ,
+        "Graduates": _READ,
+        "StaffAccounts": _READ + ("unlock", "reset_password"),
+        "DepartmentTree": ("menu_access",),
+        "Organisation": ("menu_access",),
+        "Accounts": ("menu_access",),
+        "DepartmentsApi": _API_READ,
+        "GraduatesApi": _API_READ,
+        **_SELF_SERVICE,
+    },
+    STUDENT: {
+        **_SELF_SERVICE,
+    },
+    EMPLOYER: {
+        **_SELF_SERVICE,
+    },
+}
+
+
+def role_names(user) -> frozenset[str]:  # noqa: ANN001
+    """Names of the user's roles, cached on the user object for the request."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return frozenset()
+    cached = getattr(user, "_gems_role_names", None)
+    if cached is None:
+        cached = frozenset(role.name for role in user.roles)
+        try:
+            user._gems_role_names = cached
+        except AttributeError:  # pragma: no cover - non-ORM user stand-ins
+            pass
+    return cached

@@ -1,0 +1,171 @@
+"""The only code that changes a status: scope, role, state and guard checks, a set-based update, audit rows."""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Optional
+
+from flask_babel import gettext as _
+from sqlalchemy import select, update
+
+from app.extensions import db
+from app.scope import scope_clause
+from app.security.roles import role_names
+from app.services import audit
+from app.workflows.base import FireContext, Workflow
+
+CHUNK = 900  # stays under every database's bound-parameter limit
+
+
+class WorkflowError(Exception):
+    """The whole call is refused (unknown action, missing reason); nothing was changed."""
+
+
+@dataclass
+class RecordResult:
+    id: Any
+    ok: bool
+    reason: Optional[str] = None
+    from_state: Optional[str] = None
+    to_state: Optional[str] = None
+
+
+@dataclass
+class FireResult:
+    trigger: str
+    results: list[RecordResult] = field(default_factory=list)
+
+    @property
+    def done(self) -> list[RecordResult]:
+        return [r for r in self.results if r.ok]
+
+    @property
+    def skipped(self) -> list[RecordResult]:
+        return [r for r in self.results if not r.ok]
+
+    @property
+    def done_ids(self) -> list[Any]:
+        return [r.id for r in self.done]
+
+
+def _chunks(items: list[Any], size: int = CHUNK) -> Iterable[list[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def fire_many(
+    workflow: Workflow,
+    trigger: str,
+    ids: Iterable[Any],
+    actor: Any,
+    remark: str = "",
+    expected_versions: Optional[dict[Any, int]] = None,
+    extra: Optional[dict[str, Any]] = None,
+    commit: bool = True,
+) -> FireResult:
+    """Fire `trigger` on every id for `actor`; returns one result per id, done or skipped with a reason."""
+    transition = workflow.transitions.get(trigger)
+    if transition is None:
+        raise WorkflowError(_("Unknown action: %(action)s", action=trigger))
+    action = str(transition.label)
+    remark = (remark or "").strip()
+    if transition.requires_reason and not remark:
+        raise WorkflowError(_("A reason is required to %(action)s.", action=action))
+
+    wanted = list(dict.fromkeys(ids))
+    result = FireResult(trigger)
+    roles = role_names(actor)
+    if not roles & transition.roles:
+        reason = _("Your role may not %(action)s.", action=action)
+        result.results = [RecordResult(i, False, reason) for i in wanted]
+        return result
+
+    model, session = workflow.model, db.session
+    status_col = getattr(model, workflow.status_attr)
+    version_col = getattr(model, workflow.version_attr)
+    pk = model.__mapper__.primary_key[0]
+    ctx = FireContext(actor=actor, roles=roles, remark=remark, extra=dict(extra or {}))
+
+    rows: dict[Any, Any] = {}
+    scope = scope_clause(model, actor)
+    for chunk in _chunks(wanted):
+        for row in session.execute(select(model).where(pk.in_(chunk), scope)).scalars():
+            rows[getattr(row, pk.key)] = row
+
+    outcome: dict[Any, RecordResult] = {}
+    groups: dict[tuple[str, int], list[Any]] = defaultdict(list)
+    for record_id in wanted:
+        row = rows.get(record_id)
+        if row is None:
+            outcome[record_id] = RecordResult(record_id, False, _("Record not found or not in your scope."))
+            continue
+        state, version = getattr(row, workflow.status_attr), getattr(row, workflow.version_attr)
+        reason = _refusal(workflow, transition, row, state, version, expected_versions, ctx)
+        if reason:
+            outcome[record_id] = RecordResult(record_id, False, reason, state, state)
+            continue
+        groups[(state, version)].append(record_id)
+
+    values = transition.sets(ctx) if transition.sets else {}
+    entries: list[audit.Entry] = []
+    for (state, version), group_ids in groups.items():
+        changed: set[Any] = set()
+        for chunk in _chunks(group_ids):
+            stmt = (
+                update(model)
+                .where(pk.in_(chunk), status_col == state, version_col == version)
+                .values({workflow.status_attr: transition.dest, workflow.version_attr: version + 1, **values})
+                .returning(pk)
+                .execution_options(synchronize_session=False)
+            )
+            changed.update(session.execute(stmt).scalars())
+        for record_id in group_ids:
+            if record_id in changed:
+                outcome[record_id] = RecordResult(record_id, True, None, state, transition.dest)
+                entries.append(audit.Entry(
+                    f"workflow.{workflow.name}.{trigger}", workflow.name, str(record_id),
+                    {"from": state, "to": transition.dest, "remark": remark, **ctx.extra},
+                ))
+            else:
+                outcome[record_id] = RecordResult(
+                    record_id, False, _("Someone else changed this record at the same time; reload and try again."),
+                    state, state,
+                )
+            session.expire(rows[record_id])
+
+    audit.record_many(entries)
+    result.results = [outcome[i] for i in wanted]
+    done = result.done_ids
+    for hook in workflow.after_fire:
+        if done:
+            hook(workflow, trigger, done, ctx)
+    if commit:
+        session.commit()
+    return result
+
+
+def _refusal(workflow: Workflow, transition: Any, row: Any, state: str, version: int,
+             expected_versions: Optional[dict[Any, int]], ctx: FireContext) -> Optional[str]:
+    """Why this row may not take the transition, or None."""
+    if workflow.destination(transition.trigger, state) is None:
+        specific = workflow.refusals.get((transition.trigger, state))
+        if specific is not None:
+            return str(specific)
+        return _("Cannot %(action)s: the record is %(state)s.", action=str(transition.label),
+                 state=workflow.label(state))
+    if expected_versions is not None:
+        expected = expected_versions.get(getattr(row, "id", None))
+        if expected is not None and expected != version:
+            return _("Someone else changed this record since you opened it; reload and try again.")
+    for guard in transition.guards:
+        message = guard(row, ctx)
+        if message:
+            return str(message)
+    return None
+
+
+def fire(workflow: Workflow, trigger: str, record_id: Any, actor: Any, remark: str = "",
+         expected_version: Optional[int] = None, **kwargs: Any) -> RecordResult:
+    """Fire on one record (the record page's button); same rules and audit as a batch."""
+    expected = {record_id: expected_version} if expected_version is not None else None
+    return fire_many(workflow, trigger, [record_id], actor, remark, expected, **kwargs).results[0]
