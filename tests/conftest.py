@@ -1,0 +1,137 @@
+"""Fixtures: one app per test session on SQLite (default) or PostgreSQL (TEST_DATABASE_URL), users per role."""
+from __future__ import annotations
+
+import os
+import re
+import uuid
+from typing import Any, Iterator
+
+import pytest
+from sqlalchemy import create_engine, text
+
+import config
+
+PG = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
+DEMO_PASSWORD = config.TestConfig.GEMS_DEMO_PASSWORD
+
+
+def pg_schema_options(schema: str) -> dict[str, Any]:
+    return {"pool_pre_ping": True, "connect_args": {"options": f"-csearch_path={schema}"}}
+
+
+@pytest.fixture(scope="session")
+def db_url() -> Iterator[str]:
+    """The database for this run; on PostgreSQL a fresh schema, dropped afterwards."""
+    url = os.environ.get("TEST_DATABASE_URL", "sqlite://")
+    if not PG:
+        yield url
+        return
+    schema = f"gems_test_{uuid.uuid4().hex[:10]}"
+    engine = create_engine(url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    except Exception as exc:  # noqa: BLE001
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"PostgreSQL unreachable under CI: {exc}")
+        pytest.skip(f"PostgreSQL unreachable: {exc}")
+    os.environ["GEMS_TEST_SCHEMA"] = schema
+    yield url
+    with engine.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    engine.dispose()
+
+
+def make_config(url: str, **overrides: Any) -> type:
+    attrs: dict[str, Any] = {"SQLALCHEMY_DATABASE_URI": url, **overrides}
+    schema = os.environ.get("GEMS_TEST_SCHEMA")
+    if url.startswith("postgresql") and schema:
+        attrs["SQLALCHEMY_ENGINE_OPTIONS"] = pg_schema_options(schema)
+    return type("RunConfig", (config.TestConfig,), attrs)
+
+
+@pytest.fixture(scope="session")
+def app(db_url: str) -> Iterator[Any]:
+    from app import create_app
+    from app.extensions import db
+    from app.services.bootstrap import sync_permissions_and_roles
+    from app.services.demo import load_demo
+
+    application = create_app(make_config(db_url))
+    with application.app_context():
+        db.create_all()
+        sync_permissions_and_roles()
+        load_demo(application.config["GEMS_DEMO_GRADUATES"])
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.drop_all()
+        db.engine.dispose()
+
+
+@pytest.fixture()
+def ctx(app: Any) -> Iterator[Any]:
+    """An app context whose session is cleaned up after the test."""
+    from app.extensions import db
+
+    with app.test_request_context():
+        yield app
+        db.session.rollback()
+        db.session.remove()
+
+
+def csrf_token(html: str) -> str:
+    match = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html) or re.search(
+        r'id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)"', html)
+    assert match, "no csrf token in page"
+    return match.group(1)
+
+
+class Browser:
+    """A test client that behaves like a browser: it reads CSRF tokens from pages before posting."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+
+    def get(self, url: str, **kw: Any) -> Any:
+        return self.client.get(url, **kw)
+
+    def token(self, url: str = "/login/") -> str:
+        return csrf_token(self.client.get(url).get_data(as_text=True))
+
+    def post_form(self, url: str, data: dict[str, Any], token_from: str | None = None, **kw: Any) -> Any:
+        data = {"csrf_token": self.token(token_from or url), **data}
+        return self.client.post(url, data=data, **kw)
+
+    def login(self, username: str, password: str = DEMO_PASSWORD, captcha: str | None = None, **kw: Any) -> Any:
+        data = {"username": username, "password": password}
+        if captcha is not None:
+            data["captcha"] = captcha
+        return self.post_form("/login/", data, **kw)
+
+    def solve_captcha(self) -> str:
+        """Load a captcha image and read its answer from the session (only stored when TESTING)."""
+        self.client.get("/captcha.png")
+        with self.client.session_transaction() as session:
+            return session["_test_captcha_answer"]
+
+    def logout(self) -> None:
+        self.client.get("/logout/")
+
+
+@pytest.fixture()
+def browser(app: Any) -> Browser:
+    return Browser(app.test_client())
+
+
+@pytest.fixture()
+def as_role(app: Any):  # noqa: ANN201
+    """as_role('college_a') -> a logged-in Browser."""
+
+    def login(username: str, password: str = DEMO_PASSWORD) -> Browser:
+        b = Browser(app.test_client())
+        response = b.login(username, password)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        return b
+
+    return login
