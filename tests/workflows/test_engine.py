@@ -17,10 +17,12 @@ from tests.workflows.ticket import TICKET, TestBase, Ticket
 @pytest.fixture()
 def wf(ctx: Any) -> Any:
     """Fresh ticket table; users and departments come from the demo data."""
+    db.session.remove()
     TestBase.metadata.drop_all(db.engine)
     TestBase.metadata.create_all(db.engine)
     yield ctx
     db.session.rollback()
+    db.session.close()
     TestBase.metadata.drop_all(db.engine)
 
 
@@ -40,11 +42,12 @@ def make(dept_of: str, status: str = "draft", n: int = 1, note: str = "", owner:
 def test_legal_transition_moves_state_bumps_version_and_audits(wf: Any) -> None:
     """A college reviewer passes a college-pending record: state, version, remark and one audit row."""
     [tid] = make("college_a", "college")
+    since = db.session.execute(select(db.func.max(AuditLog.seq))).scalar_one()
     result = fire(TICKET, "pass_college", tid, user("college_a"), remark="材料齐全")
     assert result.ok and (result.from_state, result.to_state) == ("college", "school")
     row = db.session.get(Ticket, tid)
     assert (row.status, row.version, row.decided_remark) == ("school", 2, "材料齐全")
-    entry = db.session.execute(select(AuditLog).where(AuditLog.target_type == "ticket",
+    entry = db.session.execute(select(AuditLog).where(AuditLog.seq > since, AuditLog.target_type == "ticket",
                                                       AuditLog.target_id == str(tid))).scalar_one()
     assert entry.action == "workflow.ticket.pass_college" and "材料齐全" in entry.detail
 
@@ -83,7 +86,7 @@ def test_scope_refused_for_other_college(wf: Any) -> None:
     """college_a cannot act on college_b's record, even by posting its id; the reason does not reveal it exists."""
     [tid] = make("college_b", "college")
     result = fire(TICKET, "pass_college", tid, user("college_a"))
-    assert not result.ok and "不在您的权限范围" in result.reason
+    assert not result.ok and "不在您的管理范围" in result.reason
     assert db.session.get(Ticket, tid).status == "college"
 
 
@@ -113,7 +116,7 @@ def test_stale_version_refused(wf: Any) -> None:
     """A decision made on an outdated page (older version) is refused instead of overwriting."""
     [tid] = make("college_a", "college")
     result = fire(TICKET, "pass_college", tid, user("college_a"), expected_version=0)
-    assert not result.ok and "重新加载" in result.reason
+    assert not result.ok and "刷新后重试" in result.reason
 
 
 def test_batch_is_idempotent(wf: Any) -> None:

@@ -1,0 +1,41 @@
+"""The one result type every check returns, plus the text normalisation the checks share."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+_SPACES = re.compile(r"\s+")
+
+
+@dataclass(frozen=True, slots=True)
+class Check:
+    """Outcome of one check: ok or not, a user-facing message, a suggested fix and the normalised value."""
+
+    ok: bool
+    value: Any = None
+    message: str | None = None
+    suggestion: str | None = None
+    warnings: tuple[str, ...] = ()
+    code: str | None = None
+    birth_date: date | None = None
+    gender: str | None = None
+    field: str | None = None
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+
+def fail(message: str, value: Any = None, **extra: Any) -> Check:
+    """Shorthand for a failed check."""
+    return Check(ok=False, value=value, message=message, **extra)
+
+
+def normalise_text(value: object) -> str:
+    """NFKC (full-width digits, letters and spaces become half-width) and drop every whitespace character."""
+    if value is None:
+        return ""
+    return _SPACES.sub("", unicodedata.normalize("NFKC", str(value)))
