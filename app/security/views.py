@@ -219,6 +219,7 @@ class AdminUserModelView(ScopedActionsMixin, AccountActionsMixin, UserDBModelVie
     edit_columns = ["first_name", "email", "phone", "department", "roles", "active"]
     search_columns = ["username", "first_name", "department", "roles", "active"]
     order_columns = ["username", "first_name", "last_login"]
+    base_filters = scope_base_filters()  # admin-only today, scoped anyway so a future grant cannot leak
     formatters_columns = {"lock_state": lambda v: v}
     add_form_extra_fields = {
         "password": PasswordField(_l("Initial password"), description=POLICY_TEXT,
