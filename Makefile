@@ -7,7 +7,7 @@ PORT ?= 8080
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 FLASK := $(BIN)/flask --app run
 
-.PHONY: run test test-sqlite test-pg e2e bench lint i18n i18n-check migrate-check clean
+.PHONY: run test test-sqlite test-pg e2e lint i18n i18n-check migrate-check clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY)"; exit 1; }
@@ -17,7 +17,7 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 app/translations/zh/LC_MESSAGES/messages.mo: app/translations/zh/LC_MESSAGES/messages.po app/translations/en/LC_MESSAGES/messages.po $(VENV)/.installed
-	$(BIN)/pybabel compile -q -d app/translations
+	$(BIN)/pybabel compile -d app/translations
 
 run: $(VENV)/.installed app/translations/zh/LC_MESSAGES/messages.mo
 	mkdir -p instance
@@ -42,16 +42,13 @@ test-pg: $(VENV)/.installed
 	elif [ "$$CI" = "true" ]; then echo "PostgreSQL at $(PG_TEST_URL) is unreachable under CI"; exit 1; \
 	else echo "SKIPPED PostgreSQL run: $(PG_TEST_URL) unreachable (CI=true makes this an error)"; fi
 
-bench: $(VENV)/.installed
-	$(BIN)/python -m tests.benchmarks.run
-
 lint: $(VENV)/.installed
 	$(BIN)/ruff check app tests
 
 i18n: $(VENV)/.installed
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -k lazy_gettext -k _ -k gettext -o app/translations/messages.pot .
-	$(BIN)/pybabel update -q -i app/translations/messages.pot -d app/translations
-	$(BIN)/pybabel compile -q -d app/translations
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -k _ -k gettext -o app/translations/messages.pot .
+	$(BIN)/pybabel update -i app/translations/messages.pot -d app/translations
+	$(BIN)/pybabel compile -d app/translations
 
 migrate-check: $(VENV)/.installed
 	GEMS_INSTANCE_DIR=$$(mktemp -d) sh -c '$(FLASK) db upgrade && $(FLASK) db check'
