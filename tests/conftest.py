@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 import uuid
 from typing import Any, Iterator
@@ -91,6 +92,8 @@ class Browser:
 
     def __init__(self, client: Any) -> None:
         self.client = client
+        # each simulated browser has its own address, as real users do, so the login rate limit stays per client
+        client.environ_base["REMOTE_ADDR"] = f"10.{random.randrange(2, 250)}.{random.randrange(250)}.{random.randrange(1, 250)}"
 
     def get(self, url: str, **kw: Any) -> Any:
         return self.client.get(url, **kw)
