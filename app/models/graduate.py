@@ -31,5 +31,12 @@ class Graduate(Model):
     major: Mapped[Optional[Major]] = relationship()
     user_id: Mapped[Optional[int]] = mapped_column(ForeignKey("ab_user.id"), unique=True)
 
+    @property
+    def id_masked(self) -> str:
+        """X-3: the ID number as lists and exports show it to users without the full-view permission."""
+        from app.validation.idcard import mask_id
+
+        return mask_id(self.id_number)
+
     def __repr__(self) -> str:
         return f"{self.name}（{self.student_no}）"

@@ -124,15 +124,6 @@ class GraduateModelView(ScopedModelView):
     base_order = ("student_no", "asc")
 
 
-def _masked_id(graduate: Graduate) -> str:
-    from app.validation.idcard import mask_id
-
-    return mask_id(graduate.id_number)
-
-
-Graduate.id_masked = property(_masked_id)  # type: ignore[attr-defined]
-
-
 class DepartmentApi(ScopedApi):
     resource_name = "department"
     datamodel = interface(Department)
