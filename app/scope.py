@@ -34,8 +34,17 @@ def department_subtree(root_id: int) -> list[int]:
     return result
 
 
+def _scope_column(model: Any, path: str, test: Any) -> ColumnElement[bool]:
+    """`test(column)` for a column of the model, or through one relationship ("graduate.department_id")."""
+    if "." not in path:
+        return test(getattr(model, path))
+    relation, rest = path.split(".", 1)
+    attribute = getattr(model, relation)
+    return attribute.has(_scope_column(attribute.property.mapper.class_, rest, test))
+
+
 def scope_clause(model: Any, user: Any) -> ColumnElement[bool]:
-    """The rows of `model` that `user` may see; models declare their scope columns in `__scope__`."""
+    """The rows of `model` that `user` may see; models declare their scope columns (or paths) in `__scope__`."""
     roles = role_names(user)
     if not roles:
         return false()
@@ -44,12 +53,12 @@ def scope_clause(model: Any, user: Any) -> ColumnElement[bool]:
     spec: dict[str, str] = getattr(model, "__scope__", {})
     clauses: list[ColumnElement[bool]] = []
     if COLLEGE in roles and spec.get("department") and getattr(user, "department_id", None):
-        column = getattr(model, spec["department"])
-        clauses.append(column.in_(department_subtree(user.department_id)))
+        subtree = department_subtree(user.department_id)
+        clauses.append(_scope_column(model, spec["department"], lambda column: column.in_(subtree)))
     if STUDENT in roles and spec.get("student"):
-        clauses.append(getattr(model, spec["student"]) == user.id)
+        clauses.append(_scope_column(model, spec["student"], lambda column: column == user.id))
     if EMPLOYER in roles and spec.get("employer") and getattr(user, "employer_id", None):
-        clauses.append(getattr(model, spec["employer"]) == user.employer_id)
+        clauses.append(_scope_column(model, spec["employer"], lambda column: column == user.employer_id))
     return or_(*clauses) if clauses else false()
 
 

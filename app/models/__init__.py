@@ -2,19 +2,27 @@
 from __future__ import annotations
 
 from app.models.audit import AuditHead, AuditLog
+from app.models.change import ChangeRequest, Evidence
 from app.models.graduate import Graduate
 from app.models.org import Cohort, Department, DepartmentKind, Major
+from app.models.registry import ImportJob, RegistryRecord
 from app.models.security import LoginThrottle
+from app.models.supplementary import SupplementaryReport
 from app.models.user import User
 
 __all__ = [
     "AuditHead",
     "AuditLog",
+    "ChangeRequest",
     "Cohort",
     "Department",
     "DepartmentKind",
+    "Evidence",
     "Graduate",
+    "ImportJob",
     "LoginThrottle",
     "Major",
+    "RegistryRecord",
+    "SupplementaryReport",
     "User",
 ]

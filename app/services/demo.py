@@ -68,24 +68,69 @@ def _structure() -> tuple[Department, list[Department], list[Major], Cohort]:
     return school, colleges, majors, cohort
 
 
+POLICE = {"430621": "湖南省岳阳县荣家湾派出所", "430602": "湖南省岳阳市岳阳楼区三眼桥派出所",
+          "110108": "北京市海淀区中关村派出所", "110118": "北京市密云区鼓楼派出所"}
+TOWNS = ["城关镇", "新墙镇", "东风街道", "中关村街道", "城南街道", "湖滨街道"]
+
+
+def _registry_row(rng: random.Random, n: int, major: Major, cohort: Cohort) -> dict:
+    """One provincial registry row with realistic values (canonical 生源地, 14-digit 考生号, coded fields)."""
+    from app.validation.origin import canonical_origin
+
+    male = rng.random() < 0.52
+    birth = datetime.date(cohort.year - 23, 1, 1) + datetime.timedelta(days=rng.randrange(0, 3 * 365))
+    number = id_number(rng, birth, male)
+    region = number[:6]
+    name = rng.choice(SURNAMES) + "".join(rng.choice(GIVEN) for _ in range(rng.choice((1, 2))))
+    directed = rng.random() < 0.03
+    return dict(
+        cohort_id=cohort.id, department_id=major.department_id, student_no=f"{cohort.year - 4}{major.department.code}{n:05d}",
+        id_number=number, name=name, gender="1" if male else "2", birth_date=birth,
+        ethnicity="01" if rng.random() < 0.9 else rng.choice(["03", "08", "15", "11"]),
+        political_status=rng.choice(["03", "03", "03", "01", "13"]), student_category="mainland",
+        origin=canonical_origin(region), origin_code=region,
+        exam_no=f"{(cohort.year - 4) % 100:02d}{region[:2]}{rng.randrange(10**9, 10**10)}",
+        major_code=major.code, major_name=major.name, education_level="31", schooling_length="4",
+        training_mode="2" if directed else "1", training_unit="岳阳市教育局" if directed else None,
+        enrolment_date=datetime.date(cohort.year - 4, 9, 1), graduation_date=datetime.date(cohort.year, 6, 30),
+        included=True,
+    )
+
+
+FORM_FROM_REGISTRY = ("name", "gender", "birth_date", "ethnicity", "political_status", "student_category", "origin",
+                      "origin_code", "exam_no", "education_level", "schooling_length", "training_mode",
+                      "training_unit", "enrolment_date", "graduation_date")
+
+
 def _graduates(count: int, majors: list[Major], cohort: Cohort) -> None:
+    """Registry rows for the cohort and a roster row pre-filled from each, as a registry import leaves them."""
+    from app.models.registry import RegistryRecord
+
     rng = random.Random(2026)
     rows, seen = [], set()
     for n in range(count):
         major = majors[n % len(majors)]
-        male = rng.random() < 0.52
-        birth = datetime.date(2003, 1, 1) + datetime.timedelta(days=rng.randrange(0, 3 * 365))
-        number = id_number(rng, birth, male)
-        while number in seen:
-            number = id_number(rng, birth, male)
-        seen.add(number)
-        rows.append(dict(
-            student_no=f"2022{major.department.code}{n:05d}", name=rng.choice(SURNAMES) + "".join(
-                rng.choice(GIVEN) for _ in range(rng.choice((1, 2)))),
-            id_number=number, gender="男" if male else "女", education_level="本科", cohort_id=cohort.id,
-            department_id=major.department_id, major_id=major.id,
-        ))
-    db.session.execute(insert(Graduate), rows)
+        row = _registry_row(rng, n, major, cohort)
+        while row["id_number"] in seen:
+            row = _registry_row(rng, n, major, cohort)
+        seen.add(row["id_number"])
+        rows.append(row)
+    db.session.execute(insert(RegistryRecord), rows)
+    ids = dict(db.session.execute(select(RegistryRecord.student_no, RegistryRecord.id)
+                                  .where(RegistryRecord.cohort_id == cohort.id)).all())
+    by_code = {m.code: m for m in majors}
+    graduates = []
+    for row in rows:
+        region = row["origin_code"]
+        graduate = {key: row[key] for key in FORM_FROM_REGISTRY}
+        graduate.update(
+            student_no=row["student_no"], id_number=row["id_number"], cohort_id=cohort.id,
+            department_id=row["department_id"], major_id=by_code[row["major_code"]].id,
+            registry_record_id=ids[row["student_no"]], included=True, status="draft", version=1,
+            police_station=POLICE.get(region), archive_unit="岳阳市第一中学" if region.startswith("43") else None,
+        )
+        graduates.append(graduate)
+    db.session.execute(insert(Graduate), graduates)
 
 
 def _account(username: str, name: str, role_name: str, department: Department | None, password: str,
