@@ -45,6 +45,7 @@ ROLE_GRANTS: dict[str, dict[str, Iterable[str]]] = {
         "Accounts": ("menu_access",),
         "DepartmentsApi": _API_READ,
         "GraduatesApi": _API_READ,
+        "PersonalData": ("can_see_full",),
         **_SELF_SERVICE,
     },
     COLLEGE: {

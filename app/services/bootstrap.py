@@ -14,6 +14,9 @@ def sync_permissions_and_roles() -> dict[str, int]:
     sm = appbuilder.sm
     BaseSecurityManager.create_db(sm)  # FAB's admin and public roles; the tables come from Alembic
     appbuilder.add_permissions(update_perms=True)
+    from app.security.pii import PERMISSION, VIEW_MENU
+
+    sm.add_permission_view_menu(PERMISSION, VIEW_MENU)  # no view declares it; it gates unmasked values
     summary = {}
     for role_name, grants in ROLE_GRANTS.items():
         role = sm.find_role(role_name) or sm.add_role(role_name)
