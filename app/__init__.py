@@ -23,6 +23,11 @@ def create_app(config_class: Optional[object] = None) -> Flask:
     from app import models  # noqa: F401  (one metadata for Alembic and FAB)
     from app.extensions import appbuilder, db, migrate
     from app.services import change_audit  # noqa: F401  (registers the session listener)
+    from app.services import notify_hooks
+    from app.timeutil import local_display
+
+    notify_hooks.register()
+    app.add_template_filter(local_display, "gems_datetime")
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.BASE_DIR / "migrations"), compare_type=True)
@@ -32,6 +37,9 @@ def create_app(config_class: Optional[object] = None) -> Flask:
         from app.views.registry import register_views
 
         init_web_security(app)
+        from app.views.inbox import init_inbox
+
+        init_inbox(app)
         register_views(appbuilder)
 
     from app.commands import register_commands

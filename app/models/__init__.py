@@ -4,6 +4,7 @@ from __future__ import annotations
 from app.models.audit import AuditHead, AuditLog
 from app.models.change import ChangeRequest, Evidence
 from app.models.graduate import Graduate
+from app.models.notification import Notification
 from app.models.org import Cohort, Department, DepartmentKind, Major
 from app.models.registry import ImportJob, RegistryRecord
 from app.models.security import LoginThrottle
@@ -22,6 +23,7 @@ __all__ = [
     "ImportJob",
     "LoginThrottle",
     "Major",
+    "Notification",
     "RegistryRecord",
     "SupplementaryReport",
     "User",

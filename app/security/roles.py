@@ -26,6 +26,7 @@ _READ = ("can_list", "can_show", "menu_access")
 _API_READ = ("can_get", "can_info")
 
 _SELF_SERVICE = {
+    "Inbox": ("can_list",),
     "Profile": ("can_this_form_get", "can_this_form_post"),
     "ChangePassword": ("can_this_form_get", "can_this_form_post"),
     "Users": ("can_userinfo", "resetmypassword", "userinfoedit"),

@@ -15,6 +15,7 @@ from app.views.org import (
     MajorModelView,
 )
 from app.views.audit import AuditLogModelView
+from app.views.inbox import InboxView
 
 
 def register_views(appbuilder: AppBuilder) -> None:
@@ -33,5 +34,6 @@ def register_views(appbuilder: AppBuilder) -> None:
                         icon="fa-users-cog", **accounts)
     appbuilder.add_view(AuditLogModelView, "AuditLog", label=_l("Audit log"), icon="fa-history",
                         category="Security", category_label=_l("Security"))
+    appbuilder.add_view_no_menu(InboxView)
     appbuilder.add_api(DepartmentApi)
     appbuilder.add_api(GraduateApi)
