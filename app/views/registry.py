@@ -16,6 +16,7 @@ from app.views.org import (
 )
 from app.views.audit import AuditLogModelView
 from app.views.inbox import InboxView
+from app.views.workflow_admin import WorkflowAdminView
 
 
 def register_views(appbuilder: AppBuilder) -> None:
@@ -34,6 +35,8 @@ def register_views(appbuilder: AppBuilder) -> None:
                         icon="fa-users-cog", **accounts)
     appbuilder.add_view(AuditLogModelView, "AuditLog", label=_l("Audit log"), icon="fa-history",
                         category="Security", category_label=_l("Security"))
+    appbuilder.add_view(WorkflowAdminView, "Workflows", label=_l("Workflows"), icon="fa-project-diagram",
+                        category="Security")
     appbuilder.add_view_no_menu(InboxView)
     appbuilder.add_api(DepartmentApi)
     appbuilder.add_api(GraduateApi)

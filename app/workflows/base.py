@@ -35,6 +35,14 @@ class FireContext:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+def _guard_text(guard: Guard) -> str:
+    """A guard as the admin's table shows it: its translated `description`, else its docstring's first line."""
+    description = getattr(guard, "description", None)
+    if description is not None:
+        return str(description)
+    return (guard.__doc__ or guard.__name__).strip().splitlines()[0]
+
+
 class Workflow:
     """A state machine declared once at import time; views, APIs, exports and diagrams read this table."""
 
@@ -106,6 +114,7 @@ class Workflow:
                 "to": self.label(t.dest),
                 "roles": sorted(t.roles),
                 "requires_reason": t.requires_reason,
+                "guards": [_guard_text(g) for g in t.guards],
             }
             for t in self.transitions.values()
         ]

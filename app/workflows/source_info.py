@@ -38,6 +38,11 @@ def _college_rejects_only_its_level(row: Graduate, ctx: FireContext) -> Optional
     return None
 
 
+_form_is_complete.description = _l("The form passes every filling rule")  # type: ignore[attr-defined]
+_college_rejects_only_its_level.description = _l(  # type: ignore[attr-defined]
+    "A college reviewer may reject only records still at the college level")
+
+
 def _level(ctx: FireContext) -> str:
     return "college" if COLLEGE in ctx.roles and not ctx.roles & {SCHOOL, ADMIN} else "school"
 

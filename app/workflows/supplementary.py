@@ -20,6 +20,8 @@ def _valid(row: SupplementaryReport, ctx: FireContext) -> Optional[str]:
     return str(_l("Cannot submit: %(problem)s", problem=problems[0])) if problems else None
 
 
+_valid.description = _l("Every supplementary-reporting rule passes")  # type: ignore[attr-defined]
+
 SUPPLEMENTARY = Workflow(
     name="supplementary",
     model=SupplementaryReport,

@@ -1,0 +1,93 @@
+"""Draws a workflow as SVG from the compiled `transitions` machine itself, so the picture can never drift."""
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from html import escape
+
+from app.workflows.base import Workflow
+
+BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 190, 54, 110, 46, 30
+
+
+def _depths(workflow: Workflow) -> dict[str, int]:
+    """Breadth-first depth of each state from the initial one, following the machine's own transitions."""
+    edges = _edges(workflow)
+    depth = {workflow.initial: 0}
+    queue = deque([workflow.initial])
+    while queue:
+        state = queue.popleft()
+        for source, dest, _trigger in edges:
+            if source == state and dest not in depth:
+                depth[dest] = depth[state] + 1
+                queue.append(dest)
+    for state in workflow.machine.states:  # unreachable states still get drawn, at the end
+        depth.setdefault(state, max(depth.values()) + 1)
+    return depth
+
+
+def _edges(workflow: Workflow) -> list[tuple[str, str, str]]:
+    """(source, dest, trigger) for every transition compiled into the machine."""
+    out = []
+    for trigger, event in workflow.machine.events.items():
+        for source, moves in event.transitions.items():
+            for move in moves:
+                out.append((source, move.dest, trigger))
+    return out
+
+
+def svg(workflow: Workflow) -> str:
+    """A self-contained SVG: states as boxes in columns by depth, transitions as labelled arrows."""
+    depth = _depths(workflow)
+    columns: dict[int, list[str]] = defaultdict(list)
+    for state in workflow.machine.states:
+        columns[depth[state]].append(state)
+    pos: dict[str, tuple[int, int]] = {}
+    for col, states in columns.items():
+        for row, state in enumerate(states):
+            pos[state] = (MARGIN + col * (BOX_W + GAP_X), MARGIN + 40 + row * (BOX_H + GAP_Y * 3))
+    width = MARGIN * 2 + (max(columns) + 1) * (BOX_W + GAP_X)
+    height = MARGIN * 2 + 80 + max(len(s) for s in columns.values()) * (BOX_H + GAP_Y * 3) + 120
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+             f'viewBox="0 0 {width} {height}" font-family="Noto Sans CJK SC, Microsoft YaHei, sans-serif" '
+             f'font-size="13" role="img" aria-label="{escape(workflow.name)}">',
+             '<defs><marker id="arrow" markerWidth="10" markerHeight="8" refX="9" refY="4" orient="auto">'
+             '<path d="M0,0 L10,4 L0,8 z" fill="#555"/></marker></defs>']
+    parallel: dict[tuple[str, str], int] = defaultdict(int)
+    for source, dest, trigger in _edges(workflow):
+        transition = workflow.transitions[trigger]
+        label = f"{transition.label}（{'、'.join(sorted(transition.roles))}）"
+        n = parallel[(source, dest)]
+        parallel[(source, dest)] += 1
+        parts.append(_arrow(pos[source], pos[dest], label, forward=depth[dest] > depth[source], offset=n))
+    for state, (x, y) in pos.items():
+        initial = state == workflow.initial
+        editable = workflow.editable.get(state)
+        parts.append(f'<rect x="{x}" y="{y}" width="{BOX_W}" height="{BOX_H}" rx="10" '
+                     f'fill="{"#e8f4fd" if initial else "#fff"}" stroke="#337ab7" stroke-width="{2 if initial else 1.2}"/>')
+        parts.append(f'<text x="{x + BOX_W / 2}" y="{y + 22}" text-anchor="middle" font-weight="bold">'
+                     f'{escape(workflow.label(state))}</text>')
+        note = "✎ " + "、".join(sorted(editable)) if editable else state
+        parts.append(f'<text x="{x + BOX_W / 2}" y="{y + 41}" text-anchor="middle" fill="#777" font-size="11">'
+                     f'{escape(note)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _arrow(a: tuple[int, int], b: tuple[int, int], label: str, forward: bool, offset: int) -> str:
+    """Forward arrows go straight between box edges; backward ones curve below the boxes."""
+    (ax, ay), (bx, by) = a, b
+    if forward and ay == by:
+        x1, y1, x2, y2 = ax + BOX_W, ay + BOX_H / 2 + offset * 14, bx, by + BOX_H / 2 + offset * 14
+        path = f"M{x1},{y1} L{x2},{y2}"
+        lx, ly = (x1 + x2) / 2, y1 - 6
+    elif forward:
+        x1, y1, x2, y2 = ax + BOX_W, ay + BOX_H / 2, bx, by + BOX_H / 2
+        path = f"M{x1},{y1} C{x1 + 50},{y1} {x2 - 50},{y2} {x2},{y2}"
+        lx, ly = (x1 + x2) / 2, (y1 + y2) / 2 - 6
+    else:
+        x1, y1, x2, y2 = ax + BOX_W / 2, ay + BOX_H, bx + BOX_W / 2, by + BOX_H
+        dip = 60 + offset * 30 + abs(x1 - x2) / 8
+        path = f"M{x1},{y1} C{x1},{y1 + dip} {x2},{y2 + dip} {x2},{y2}"
+        lx, ly = (x1 + x2) / 2, max(y1, y2) + dip * 0.75 + 4
+    return (f'<path d="{path}" fill="none" stroke="#555" stroke-width="1.3" marker-end="url(#arrow)"/>'
+            f'<text x="{lx}" y="{ly}" text-anchor="middle" fill="#333" font-size="12">{escape(label)}</text>')
