@@ -6,6 +6,7 @@ from app.models.change import ChangeRequest, Evidence
 from app.models.graduate import Graduate
 from app.models.notification import Notification
 from app.models.org import Cohort, Department, DepartmentKind, Major
+from app.models.preference import UserPreference
 from app.models.registry import ImportJob, RegistryRecord
 from app.models.security import LoginThrottle
 from app.models.supplementary import SupplementaryReport
@@ -27,4 +28,5 @@ __all__ = [
     "RegistryRecord",
     "SupplementaryReport",
     "User",
+    "UserPreference",
 ]
