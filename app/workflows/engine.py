@@ -169,3 +169,19 @@ def fire(workflow: Workflow, trigger: str, record_id: Any, actor: Any, remark: s
     """Fire on one record (the record page's button); same rules and audit as a batch."""
     expected = {record_id: expected_version} if expected_version is not None else None
     return fire_many(workflow, trigger, [record_id], actor, remark, expected, **kwargs).results[0]
+
+
+def why_not(workflow: Workflow, trigger: str, row: Any, actor: Any) -> Optional[str]:
+    """Why `actor` may not fire `trigger` on `row` now (role, state, guards), or None — for disabled buttons.
+
+    Read-only: the same checks fire() makes before it writes, minus the concurrent-change check.
+    """
+    transition = workflow.transitions.get(trigger)
+    if transition is None:
+        return _("Unknown action: %(action)s", action=trigger)
+    roles = role_names(actor)
+    if not roles & transition.roles:
+        return _("Your role may not %(action)s.", action=str(transition.label))
+    ctx = FireContext(actor=actor, roles=roles)
+    return _refusal(workflow, transition, row, getattr(row, workflow.status_attr),
+                    getattr(row, workflow.version_attr), None, ctx)

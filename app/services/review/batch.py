@@ -20,7 +20,7 @@ from app.workflows.source_info import SECONDARY, SOURCE_INFO
 DECISIONS = ("approve", "reject")
 
 
-def _approve_trigger(state: Optional[str], roles: frozenset[str]) -> str:
+def approve_trigger(state: Optional[str], roles: frozenset[str]) -> str:
     """The level a reviewer approves at: college or school by role, by the record's state for someone holding both
     — so a refusal names the real reason ("the college has not approved it yet")."""
     college, school = COLLEGE in roles, bool(roles & {SCHOOL, ADMIN})
@@ -41,7 +41,7 @@ def decide(decision: str, ids: Iterable[int], actor: Any, remark: str = "",
     roles = role_names(actor)
     groups: dict[str, list[int]] = defaultdict(list)
     for record_id in wanted:
-        groups[_approve_trigger(states.get(record_id), roles)].append(record_id)
+        groups[approve_trigger(states.get(record_id), roles)].append(record_id)
     merged: dict[int, RecordResult] = {}
     for trigger, group in groups.items():
         for r in fire_many(SOURCE_INFO, trigger, group, actor, remark, expected_versions).results:

@@ -1,0 +1,30 @@
+"""Choices for the reviewer's filter bar: cohorts, provinces as 生源地 prefixes, statuses, batch-editable fields."""
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models.org import Cohort
+from app.services.review.query import PENDING_MINE
+from app.validation.names import origin_province_name
+from app.validation.regions import PROVINCE, divisions
+from app.workflows.source_info import SOURCE_INFO
+
+
+def cohorts() -> list[Any]:
+    return db.session.execute(select(Cohort.id, Cohort.name, Cohort.is_current).order_by(Cohort.year.desc())).all()
+
+
+@lru_cache(maxsize=1)
+def provinces() -> tuple[str, ...]:
+    """Province names as they begin a canonical 生源地 (内蒙古, 广西 … short forms), in code order."""
+    return tuple(origin_province_name(r) for r in sorted(divisions().by_code.values(), key=lambda r: r.code)
+                 if r.level == PROVINCE)
+
+
+def statuses() -> list[tuple[str, str]]:
+    return [(PENDING_MINE, _("Awaiting my review"))] + [(s, SOURCE_INFO.label(s)) for s in SOURCE_INFO.states]

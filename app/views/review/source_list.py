@@ -1,0 +1,152 @@
+"""SRC-8/10/11: the reviewer list — filters, pasted-list search, tree, column chooser, batch actions and results."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, g, redirect, request, url_for
+from flask_appbuilder import BaseView, expose
+from flask_appbuilder.security.decorators import has_access
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from werkzeug.datastructures import MultiDict
+
+from app.extensions import db
+from app.views.review import PERMISSIONS
+from app.security.pii import can_see_full
+from app.services import preferences
+from app.services.review import batch, columns, query, tree
+from app.services.review.batch_fields import BATCH_FIELDS, BatchValueError, parse_batch_value
+from app.views.review import options, params
+from app.workflows.engine import WorkflowError
+
+
+class SourceReviewView(BaseView):
+    """The list is server-rendered from one scoped SELECT; every batch button goes through app.services.review.batch."""
+
+    route_base = "/review/source"
+    class_permission_name = "SourceReview"
+    base_permissions = PERMISSIONS
+    default_view = "index"
+    method_permission_name = {"index": "list", "search": "list", "save_columns": "list", "batch_action": "decide",
+                              "modify": "edit", "notify": "notify"}
+
+    @expose("/", methods=["GET"])
+    @has_access
+    def index(self) -> Any:
+        args = request.args
+        f = params.filter_from(args)
+        cols = columns.chosen(params.settings()["columns"])
+        size = params.page_size()
+        page = query.page_of(cols, f, g.user, page=args.get("page", 1, type=int), page_size=size,
+                             sort=args.get("sort"), direction=args.get("dir", "asc"))
+        if not page.rows and page.page > 1 and page.total:
+            return redirect(params.link(url_for("SourceReviewView.index"), args, page=page.pages))
+        full = can_see_full()
+        rows = [(row["id"], row["version"], columns.display_row(cols, row, full)) for row in page.rows]
+        missing = query.not_found(f, g.user) if f.pasted else []
+        roots = tree.build(g.user, f.cohort_id)
+        return self.render_template(
+            "review/list.html", title=_l("Source information review"), rows=rows, cols=cols, page=page,
+            f=f, args=args, roots=roots, missing=missing, all_columns=columns.COLUMNS,
+            chosen_keys=[c.key for c in cols], page_sizes=query.PAGE_SIZES, page_size=size,
+            cohorts=options.cohorts(), provinces=options.provinces(), statuses=options.statuses(),
+            batch_fields=BATCH_FIELDS, link=lambda **kw: params.link(url_for("SourceReviewView.index"), args, **kw),
+            sortable=columns.SORTABLE, max_paste=query.MAX_PASTE)
+
+    @expose("/search", methods=["POST"])
+    @has_access
+    def search(self) -> Any:
+        """A pasted list is too long for a URL: keep it in the user's preferences and point the list at it."""
+        try:
+            values = query.parse_pasted(request.form.get("paste", ""))
+        except query.TooManyValues as exc:
+            flash(_("At most %(max)d student numbers or names can be pasted at once (you pasted %(n)d).",
+                    max=query.MAX_PASTE, n=exc.args[0]), "danger")
+            return redirect(url_for("SourceReviewView.index"))
+        preferences.put(g.user.id, params.PASTE_KEY, values)
+        db.session.commit()
+        form = MultiDict([(k, v) for k, v in request.form.items(multi=True) if k in params.FILTER_ARGS])
+        form.setlist("pasted", ["1"] if values else [])
+        return redirect(params.link(url_for("SourceReviewView.index"), form))
+
+    @expose("/columns", methods=["POST"])
+    @has_access
+    def save_columns(self) -> Any:
+        keys = [k for k in request.form.getlist("columns") if k in columns.BY_KEY]
+        params.save_settings(keys, request.form.get("page_size", type=int) or query.PAGE_SIZES[0])
+        db.session.commit()
+        flash(_("Your columns and page size are saved."), "info")
+        return redirect(request.form.get("back") or url_for("SourceReviewView.index"))
+
+    def _targets(self) -> tuple[list[int], str]:
+        """The ids a batch applies to: the ticked rows, all pending of the ticked majors, or all matching."""
+        target = request.form.get("target", "selected")
+        if target == "majors":
+            majors = [int(m) for m in request.form.getlist("major_ids") if m.isdigit()]
+            cohort = request.form.get("cohort", type=int)
+            return batch.pending_of_majors(majors, g.user, cohort), target
+        if target == "all":
+            return query.matching_ids(params.filter_from(request.form), g.user), target
+        return [int(i) for i in request.form.getlist("ids") if i.isdigit()], target
+
+    @expose("/batch", methods=["POST"])
+    @has_access
+    def batch_action(self) -> Any:
+        """Approve or reject the targets; the result page lists which passed and which were skipped and why."""
+        decision = request.form.get("decision", "")
+        ids, target = self._targets()
+        back = request.form.get("back") or url_for("SourceReviewView.index")
+        if decision not in batch.DECISIONS:
+            flash(_("Unknown action."), "danger")
+            return redirect(back)
+        if not ids:
+            flash(_("No records selected: tick records in the list, or majors in the tree."), "warning")
+            return redirect(back)
+        try:
+            result = batch.decide(decision, ids, g.user, request.form.get("remark", ""))
+        except WorkflowError as exc:
+            flash(str(exc), "danger")
+            return redirect(back)
+        return self._result(_("Approve") if decision == "approve" else _("Reject"), result.results, back)
+
+    @expose("/modify", methods=["POST"])
+    @has_access
+    def modify(self) -> Any:
+        """SRC-11: one field, many records; only where the reviewer may still edit."""
+        ids, _target = self._targets()
+        back = request.form.get("back") or url_for("SourceReviewView.index")
+        field = request.form.get("field", "")
+        try:
+            value = parse_batch_value(field, request.form.get("value", ""))
+        except BatchValueError as exc:
+            flash(str(exc), "danger")
+            return redirect(back)
+        if not ids:
+            flash(_("No records selected: tick records in the list, or majors in the tree."), "warning")
+            return redirect(back)
+        results = batch.modify_field(field, value, ids, g.user)
+        return self._result(_("Batch modify: %(field)s", field=BATCH_FIELDS[field].label), results, back)
+
+    @expose("/notify", methods=["POST"])
+    @has_access
+    def notify(self) -> Any:
+        ids, _target = self._targets()
+        text = (request.form.get("text") or "").strip()
+        back = request.form.get("back") or url_for("SourceReviewView.index")
+        if not text or len(text) > 500:
+            flash(_("Write a notice of 1 to 500 characters."), "danger")
+        elif not ids:
+            flash(_("No records selected: tick records in the list, or majors in the tree."), "warning")
+        else:
+            sent = batch.notify_students(ids, text, g.user)
+            flash(_("Notice sent to %(n)d student(s); %(m)d selected record(s) have no account yet.",
+                    n=sent, m=len(ids) - sent), "info")
+        return redirect(back)
+
+    def _result(self, action: str, results: list[Any], back: str) -> Any:
+        from app.services.review.labels import describe
+
+        rows = describe(results, g.user)
+        done = sum(1 for r in results if r.ok)
+        return self.render_template("review/result.html", title=_l("Batch result"), action=action, rows=rows,
+                                    done=done, skipped=len(results) - done, back=back)

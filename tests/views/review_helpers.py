@@ -1,0 +1,46 @@
+"""Test rows for the reviewer workspace: graduates of our own (prefix R) in a given college, major and state."""
+from __future__ import annotations
+
+import datetime
+import itertools
+import random
+from typing import Any
+
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models.graduate import Graduate
+from app.models.org import Cohort, Department, Major
+from app.services.demo import id_number
+
+_serial = itertools.count(1)
+_rng = random.Random(4242)
+
+
+def make_graduates(count: int, status: str, college_code: str = "101", prefix: str = "R", **values: Any) -> list[int]:
+    """`count` complete, valid graduates in `status`; returns their ids (student numbers R…, unique per run)."""
+    dept = db.session.execute(select(Department).where(Department.code == college_code)).scalar_one()
+    major = db.session.execute(select(Major).where(Major.department_id == dept.id).order_by(Major.code)).scalars().first()
+    cohort = db.session.execute(select(Cohort).where(Cohort.is_current.is_(True))).scalar_one()
+    rows = []
+    for _ in range(count):
+        n = next(_serial)
+        birth = datetime.date(2003, 5, 1) + datetime.timedelta(days=n % 300)
+        rows.append(Graduate(
+            student_no=f"{prefix}{college_code}{n:06d}", name=f"测试{n}", id_number=id_number(_rng, birth, True),
+            gender="1", birth_date=birth, ethnicity="01", political_status="03", student_category="mainland",
+            origin="湖南省岳阳县", origin_code="430621", exam_no=f"22430621{n:06d}", education_level="31",
+            schooling_length="4", training_mode="1", enrolment_date=datetime.date(2022, 9, 1),
+            graduation_date=datetime.date(2026, 6, 30), archive_unit="岳阳县第一中学",
+            police_station="湖南省岳阳县荣家湾派出所", home_province="湖南省", home_city="岳阳县", home_town="荣家湾镇",
+            home_street="建设路1号", mobile=f"139{n:08d}", home_phone="0730-8888888", email=f"r{n}@t.invalid",
+            cohort_id=cohort.id, department_id=dept.id, major_id=major.id, status=status, version=1,
+            **values))
+    db.session.add_all(rows)
+    db.session.commit()
+    return [g.id for g in rows]
+
+
+def statuses(ids: list[int]) -> dict[int, str]:
+    db.session.expire_all()
+    return dict(db.session.execute(select(Graduate.id, Graduate.status).where(Graduate.id.in_(ids))).all())
