@@ -26,7 +26,7 @@ def make_graduates(count: int, status: str, college_code: str = "101", prefix: s
     for _ in range(count):
         n = next(_serial)
         birth = datetime.date(2003, 5, 1) + datetime.timedelta(days=n % 300)
-        rows.append(Graduate(
+        fields = dict(
             student_no=f"{prefix}{college_code}{n:06d}", name=f"测试{n}", id_number=id_number(_rng, birth, True),
             gender="1", birth_date=birth, ethnicity="01", political_status="03", student_category="mainland",
             origin="湖南省岳阳县", origin_code="430621", exam_no=f"22430621{n:06d}", education_level="31",
@@ -34,8 +34,8 @@ def make_graduates(count: int, status: str, college_code: str = "101", prefix: s
             graduation_date=datetime.date(2026, 6, 30), archive_unit="岳阳县第一中学",
             police_station="湖南省岳阳县荣家湾派出所", home_province="湖南省", home_city="岳阳县", home_town="荣家湾镇",
             home_street="建设路1号", mobile=f"139{n:08d}", home_phone="0730-8888888", email=f"r{n}@t.invalid",
-            cohort_id=cohort.id, department_id=dept.id, major_id=major.id, status=status, version=1,
-            **values))
+            cohort_id=cohort.id, department_id=dept.id, major_id=major.id, status=status, version=1)
+        rows.append(Graduate(**{**fields, **values}))
     db.session.add_all(rows)
     db.session.commit()
     return [g.id for g in rows]

@@ -5,7 +5,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from flask import abort, after_this_request, flash, g, jsonify, redirect, request, send_file, url_for
+from flask import abort, after_this_request, current_app, flash, g, jsonify, redirect, request, send_file, url_for
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
@@ -91,7 +91,7 @@ class SourceExportView(BaseView):
     @has_access
     def export_download(self, job_id: int) -> Any:
         job = self._own_job(job_id)
-        path = Path(self.appbuilder.get_app.instance_path) / (job.report_path or "")
+        path = Path(current_app.instance_path) / (job.report_path or "")
         if job.state != "done" or not job.report_path or not path.is_file():
             abort(404)
         return send_file(path, mimetype=XLSX, as_attachment=True, download_name=job.filename, max_age=0)
