@@ -1,11 +1,12 @@
 """The one row-scope rule (DESIGN "Scope"): who may see which rows, as a SQL clause every door applies."""
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any, Optional
 
 from flask import g, has_request_context
 from flask_appbuilder.models.filters import BaseFilter
-from sqlalchemy import ColumnElement, false, or_, select, true
+from sqlalchemy import ColumnElement, Select, false, or_, select, true
 
 from app.extensions import db
 from app.security.roles import CENTRAL_ROLES, COLLEGE, EMPLOYER, STUDENT, role_names
@@ -34,6 +35,18 @@ def department_subtree(root_id: int) -> list[int]:
     return result
 
 
+@lru_cache(maxsize=4096)
+def subtree_ids(root_id: int) -> Select[Any]:
+    """The same subtree as SQL (a recursive CTE; UNION stops on cycles), so scoping a query costs no extra round
+    trip. Cached per root: one statement may scope several tables and must reuse the very same CTE object."""
+    from app.models.org import Department
+
+    table = Department.__table__
+    tree = select(table.c.id).where(table.c.id == root_id).cte("gems_subtree", recursive=True)
+    tree = tree.union(select(table.c.id).where(table.c.parent_id == tree.c.id))
+    return select(tree.c.id)
+
+
 def _scope_column(model: Any, path: str, test: Any) -> ColumnElement[bool]:
     """`test(column)` for a column of the model, or through one relationship ("graduate.department_id")."""
     if "." not in path:
@@ -53,7 +66,7 @@ def scope_clause(model: Any, user: Any) -> ColumnElement[bool]:
     spec: dict[str, str] = getattr(model, "__scope__", {})
     clauses: list[ColumnElement[bool]] = []
     if COLLEGE in roles and spec.get("department") and getattr(user, "department_id", None):
-        subtree = department_subtree(user.department_id)
+        subtree = subtree_ids(user.department_id)
         clauses.append(_scope_column(model, spec["department"], lambda column: column.in_(subtree)))
     if STUDENT in roles and spec.get("student"):
         clauses.append(_scope_column(model, spec["student"], lambda column: column == user.id))

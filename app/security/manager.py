@@ -9,10 +9,11 @@ from flask_appbuilder.security.sqla.manager import SecurityManager
 from werkzeug.security import check_password_hash
 
 from app.models.user import User
+from app.security.request_cache import RequestCacheMixin
 from app.services import lockout
 
 
-class GemsSecurityManager(SecurityManager):
+class GemsSecurityManager(RequestCacheMixin, SecurityManager):
     user_model = User
 
     def __init__(self, appbuilder: Any) -> None:
@@ -34,6 +35,10 @@ class GemsSecurityManager(SecurityManager):
             g.gems_login_locked = True
             lockout.register_failure(username, ip)
             return None
+        if username and self.find_user(username=username) is None:
+            from app.services.student_accounts import create_on_first_login
+
+            create_on_first_login(username, password)  # ORG-6: a student's first sign-in creates the account
         user = super().auth_user_db(username, password)
         if user is None:
             g.gems_login_locked = lockout.register_failure(username, ip)

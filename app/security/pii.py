@@ -13,22 +13,15 @@ VIEW_MENU = "PersonalData"
 
 
 def can_see_full(user: Any = None) -> bool:
-    """Whether `user` (default: the request's user) may see unmasked ID numbers and phone numbers."""
+    """Whether `user` (default: the request's user) may see unmasked ID numbers and phone numbers.
+
+    Asks the security manager, whose per-request permission cache makes this free after the first check.
+    """
     if user is None:
         user = getattr(g, "user", None) if has_request_context() else None
     if user is None or not getattr(user, "is_authenticated", False):
         return False
-    cached = getattr(user, "_gems_full_pii", None)
-    if cached is None:
-        cached = any(pv.permission.name == PERMISSION and pv.view_menu.name == VIEW_MENU
-                     for role in user.roles for pv in role.permissions)
-        if current_app.config.get("AUTH_ROLE_ADMIN") in {role.name for role in user.roles}:
-            cached = True
-        try:
-            user._gems_full_pii = cached
-        except AttributeError:  # pragma: no cover - non-ORM stand-ins
-            pass
-    return cached
+    return bool(current_app.appbuilder.sm._has_view_access(user, PERMISSION, VIEW_MENU))
 
 
 def show_id(value: Optional[str], user: Any = None) -> str:

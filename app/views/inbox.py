@@ -58,7 +58,7 @@ class InboxView(BaseView):
 
 
 def init_inbox(app: Flask) -> None:
-    """`gems_unread_count()` in templates: one COUNT on an index, only when the navbar is rendered."""
+    """`gems_unread_count()` in templates: the count loaded with the user, else one COUNT on an index."""
 
     @app.context_processor
     def unread() -> dict[str, Any]:
@@ -66,6 +66,7 @@ def init_inbox(app: Flask) -> None:
             user = getattr(g, "user", None)
             if user is None or not getattr(user, "is_authenticated", False):
                 return 0
-            return notify.unread_count(user.id)
+            cached = getattr(user, "_gems_unread", None)  # loaded with the user (app.security.request_cache)
+            return cached if cached is not None else notify.unread_count(user.id)
 
         return {"gems_unread_count": gems_unread_count}

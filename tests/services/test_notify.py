@@ -49,10 +49,12 @@ def test_rejection_notifies_the_student_with_the_remark(ctx: Any) -> None:
     """A college rejection puts a Chinese message with the reviewer's remark into the student's inbox."""
     graduate_id, user_id = _student(ctx, "secondary")
     g.user = _actor("college_a")
+    newest = select(func.max(Notification.id))
+    before = db.session.execute(newest).scalar() or 0
     result = fire(SOURCE_INFO, "reject", graduate_id, g.user, remark="生源地填写错误")
     assert result.ok, result.reason
-    rows = db.session.execute(select(Notification).where(Notification.user_id == user_id)).scalars().all()
-    assert len(rows) == 1 and rows[0].kind == "source_info.reject"
+    rows = db.session.execute(select(Notification).where(Notification.id > before)).scalars().all()
+    assert [(n.user_id, n.kind) for n in rows] == [(user_id, "source_info.reject")]
     text = notify.render(rows[0])
     assert "生源地填写错误" in text and "院系" in text
 
@@ -62,11 +64,12 @@ def test_batch_approval_notifies_each_student_once(ctx: Any) -> None:
     pending = [_student(ctx, "secondary") for _ in range(5)]
     draft_id, draft_user = _student(ctx, "draft")
     g.user = _actor("college_a")
+    before = db.session.execute(select(func.max(Notification.id))).scalar() or 0
     result = fire_many(SOURCE_INFO, "approve_college", [gid for gid, _ in pending] + [draft_id], g.user)
     assert len(result.done) == 5 and len(result.skipped) == 1
     users = [uid for _, uid in pending]
     counts = dict(db.session.execute(select(Notification.user_id, func.count()).where(
-        Notification.user_id.in_(users + [draft_user])).group_by(Notification.user_id)).all())
+        Notification.user_id.in_(users + [draft_user]), Notification.id > before).group_by(Notification.user_id)).all())
     assert counts == {uid: 1 for uid in users}
 
 

@@ -35,27 +35,31 @@ class DeptNode:
 
 
 def build(user: Any, cohort_id: Optional[int] = None) -> list[DeptNode]:
-    """Roots of the visible tree; one query for departments and one for majors with their pending counts."""
-    departments = db.session.execute(
-        select(Department.id, Department.name, Department.code, Department.parent_id)
-        .where(scope_clause(Department, user), Department.active.is_(True))
-        .order_by(Department.sort_order, Department.code)).all()
+    """Roots of the visible tree: departments, their majors and pending counts, in one grouped query."""
     on = [Graduate.major_id == Major.id, Graduate.status.in_(pending_states(user)), Graduate.included.is_(True),
           scope_clause(Graduate, user)]
     if cohort_id:
         on.append(Graduate.cohort_id == cohort_id)
-    majors = db.session.execute(
-        select(Major.id, Major.name, Major.code, Major.department_id, func.count(Graduate.id))
+    rows = db.session.execute(
+        select(Department.id, Department.name, Department.code, Department.parent_id,
+               Major.id, Major.name, Major.code, func.count(Graduate.id))
+        .outerjoin(Major, and_(Major.department_id == Department.id, Major.active.is_(True)))
         .outerjoin(Graduate, and_(*on))
-        .where(scope_clause(Major, user), Major.active.is_(True))
-        .group_by(Major.id, Major.name, Major.code, Major.department_id)
-        .order_by(Major.code)).all()
-    nodes = {d.id: DeptNode(d.id, d.name, d.code) for d in departments}
-    for major_id, name, code, department_id, pending in majors:
-        if department_id in nodes:
-            nodes[department_id].majors.append(MajorNode(major_id, name, code, pending))
+        .where(scope_clause(Department, user), Department.active.is_(True))
+        .group_by(Department.id, Department.name, Department.code, Department.parent_id, Department.sort_order,
+                  Major.id, Major.name, Major.code)
+        .order_by(Department.sort_order, Department.code, Major.code)).all()
+    nodes: dict[int, DeptNode] = {}
+    parents: dict[int, Optional[int]] = {}
+    for dept_id, name, code, parent_id, major_id, major_name, major_code, pending in rows:
+        node = nodes.get(dept_id)
+        if node is None:
+            node = nodes[dept_id] = DeptNode(dept_id, name, code)
+            parents[dept_id] = parent_id
+        if major_id is not None:
+            node.majors.append(MajorNode(major_id, major_name, major_code, pending))
     roots = []
-    for d in departments:
-        parent = nodes.get(d.parent_id)
-        (parent.children if parent is not None else roots).append(nodes[d.id])
+    for dept_id, node in nodes.items():
+        parent = nodes.get(parents[dept_id])
+        (parent.children if parent is not None else roots).append(node)
     return roots
