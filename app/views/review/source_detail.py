@@ -50,8 +50,9 @@ def buttons(graduate: Graduate) -> list[tuple[str, Any, str | None]]:
     for name in BUTTONS:
         trigger = batch.approve_trigger(graduate.status, roles) if name == "approve" else name
         transition = SOURCE_INFO.transitions[trigger]
-        if not roles & transition.roles and name in ("reopen", "submit_for_student"):
-            continue  # never offered to roles that can never have it (students, colleges for reopen)
+        if name in ("reopen", "submit_for_student") and (
+                not roles & transition.roles or graduate.status not in transition.sources):
+            continue  # situational actions appear only where they apply; approve/reject always show, maybe disabled
         out.append((name, transition.label, why_not(SOURCE_INFO, trigger, graduate, g.user)))
     return out
 
