@@ -7,7 +7,7 @@ PORT ?= 8080
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 FLASK := $(BIN)/flask --app run
 
-.PHONY: run test test-sqlite test-pg e2e lint i18n i18n-check migrate-check clean
+.PHONY: run test test-sqlite test-pg e2e lint i18n i18n-check migrate-check bench clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY)"; exit 1; }
@@ -52,6 +52,10 @@ i18n: $(VENV)/.installed
 
 migrate-check: $(VENV)/.installed
 	GEMS_INSTANCE_DIR=$$(mktemp -d) sh -c '$(FLASK) db upgrade && $(FLASK) db check'
+
+# Not part of `make test`: a 100 000-row registry import against a raw openpyxl read (cached file in .bench-cache/).
+bench: $(VENV)/.installed app/translations/zh/LC_MESSAGES/messages.mo
+	$(BIN)/python -m tests.benchmarks.bench_registry_import $(BENCH_ROWS)
 
 clean:
 	rm -rf $(VENV) instance

@@ -89,6 +89,9 @@ class Config:
     SESSION_COOKIE_SECURE = _env("GEMS_SECURE_COOKIES", "0") == "1"
     REMEMBER_COOKIE_SAMESITE = "Lax"
     MAX_CONTENT_LENGTH = int(_env("GEMS_MAX_UPLOAD_MB", "32")) * 1024 * 1024
+    # CHG-1 evidence: per file and per request (keep the latter below MAX_CONTENT_LENGTH)
+    GEMS_EVIDENCE_MAX_MB = int(_env("GEMS_EVIDENCE_MAX_MB", "10"))
+    GEMS_EVIDENCE_REQUEST_MB = int(_env("GEMS_EVIDENCE_REQUEST_MB", "30"))
 
     JWT_ACCESS_TOKEN_EXPIRES = 3600
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 
 import click
 from flask import Flask, current_app
@@ -43,6 +44,32 @@ def audit_verify() -> None:
         click.echo(problem, err=True)
     click.echo(f"checked {result.checked} entries: {'OK' if result.ok else 'TAMPERED'}")
     sys.exit(0 if result.ok else 1)
+
+
+@gems.command("import-registry")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--cohort", "year", type=int, required=True, help="Graduation year of the cohort, e.g. 2026.")
+@click.option("--report", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where to write the Excel of rejected rows (default: FILE.errors.xlsx next to FILE).")
+def import_registry(file: Path, year: int, report: Path | None) -> None:
+    """Import a cohort's provincial registry (.xlsx) all-or-nothing; exit status 1 when the file is rejected."""
+    from app.services.import_jobs import PHASE_LABELS, import_file
+
+    def echo(phase: str, processed: int, total: int) -> None:
+        click.echo(f"{PHASE_LABELS.get(phase, phase)}: {processed}/{total}", err=True)
+
+    try:
+        outcome, written = import_file(file, year, report, echo)
+    except LookupError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    click.echo(outcome.summary())
+    for error in outcome.listed_errors(50):
+        where = f"{error['row']} {error['column']}: " if error["row"] else ""
+        click.echo(f"  {where}{error['message']}", err=True)
+    if written is not None:
+        click.echo(f"report: {written}", err=True)
+    sys.exit(0 if outcome.ok else 1)
 
 
 def register_commands(app: Flask) -> None:

@@ -25,6 +25,11 @@ ROLE_DESCRIPTIONS = {
 _READ = ("can_list", "can_show", "menu_access")
 _API_READ = ("can_get", "can_info")
 
+_REVIEW = {  # SRC-8 … SRC-12: the reviewer's workspace, its exports and its REST door
+    "SourceReview": _READ + ("can_decide", "can_edit", "can_notify", "can_export", "can_print"),
+    "SourceReviewApi": _API_READ[:1] + ("can_decide",),
+}
+
 _SELF_SERVICE = {
     "Inbox": ("can_list",),
     "Profile": ("can_this_form_get", "can_this_form_post"),
@@ -47,6 +52,15 @@ ROLE_GRANTS: dict[str, dict[str, Iterable[str]]] = {
         "DepartmentsApi": _API_READ,
         "GraduatesApi": _API_READ,
         "PersonalData": ("can_see_full",),
+        "SupplementaryReports": _READ + ("can_add", "can_edit", "can_delete", "submit"),
+        "Registry": ("menu_access",),
+        "RegistryRecords": _READ,
+        "RegistryImport": ("can_import", "menu_access"),
+        "ImportJobs": _READ,
+        "ChangeRequests": _READ + ("approve", "reject"),
+        "Review": ("menu_access",),
+        "Evidence": ("can_download",),
+        **_REVIEW,
         **_SELF_SERVICE,
     },
     COLLEGE: {
@@ -60,9 +74,21 @@ ROLE_GRANTS: dict[str, dict[str, Iterable[str]]] = {
         "Accounts": ("menu_access",),
         "DepartmentsApi": _API_READ,
         "GraduatesApi": _API_READ,
+        "Registry": ("menu_access",),
+        "RegistryRecords": _READ,
+        "ChangeRequests": _READ + ("approve", "reject"),
+        "Review": ("menu_access",),
+        "Evidence": ("can_download",),
+        **_REVIEW,
         **_SELF_SERVICE,
     },
     STUDENT: {
+        "StudentServices": ("menu_access",),
+        "MySourceInfo": ("menu_access",),
+        "StudentSourceInfo": ("can_access",),
+        "MyChangeRequests": ("menu_access",),
+        "StudentChangeRequests": ("can_list", "can_add"),
+        "Evidence": ("can_download",),
         **_SELF_SERVICE,
     },
     EMPLOYER: {

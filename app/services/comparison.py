@@ -97,9 +97,23 @@ def _same(a: Any, b: Any) -> bool:
     return normalise_text(a) == normalise_text(b)
 
 
+def _blank(value: Any) -> bool:
+    return value is None or normalise_text(value) == ""
+
+
+def _unit_not_expected(graduate: Any, record: Any) -> bool:
+    """A non-directed student has no directed/entrusted unit: both sides empty is agreement, not "未比对"."""
+    from app.validation.codes import needs_training_unit
+
+    return record is not None and not needs_training_unit(record.training_mode) and not needs_training_unit(
+        graduate.training_mode)
+
+
 def compare_field(field: KeyField, graduate: Any, record: Any) -> Comparison:
     mine, theirs = field.of_graduate(graduate), field.of_registry(record)
-    if theirs is None or theirs == "":
+    if field.key == "training_unit" and _blank(mine) and _blank(theirs) and _unit_not_expected(graduate, record):
+        state = MATCH
+    elif _blank(theirs):
         state = NOT_COMPARED
     elif _same(mine, theirs):
         state = MATCH

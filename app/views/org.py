@@ -8,13 +8,19 @@ from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, inspect, select
 
 from app.extensions import db
 from app.models.graduate import Graduate
 from app.models.org import Cohort, Department, Major
 from app.scope import department_subtree, scope_clause
+from app.security.pii import show_id, show_phone
+from app.services import audit
+from app.services.registry_rules import EXCLUSION_REASONS
+from app.validation import EDUCATION_LEVELS, GENDERS
 from app.views.base import ScopedApi, ScopedModelView, interface
+from app.views.formatters import coded, yes_no
+from app.workflows.source_info import SOURCE_INFO
 
 DEPT_LABELS = {
     "code": _l("Department code"),
@@ -104,7 +110,7 @@ class CohortModelView(ScopedModelView):
 
 
 class GraduateModelView(ScopedModelView):
-    """The roster as reviewers see it; ID numbers masked (X-3); registry import and forms come with REG/SRC."""
+    """The roster as reviewers see it: labels not codes, review status, REG-2 inclusion; ID and phone per X-3."""
 
     datamodel = interface(Graduate)
     class_permission_name = "Graduates"
@@ -113,15 +119,49 @@ class GraduateModelView(ScopedModelView):
     show_title = _l("Graduate")
     edit_title = _l("Edit graduate")
     base_permissions = ["can_list", "can_show", "can_edit"]
-    label_columns = {"student_no": _l("Student number"), "name": _l("Name"), "id_masked": _l("ID number"),
+    label_columns = {"student_no": _l("Student number"), "name": _l("Name"), "id_number": _l("ID number"),
                      "gender": _l("Gender"), "education_level": _l("Education level"), "cohort": _l("Cohort"),
-                     "department": _l("Department"), "major": _l("Major")}
-    list_columns = ["student_no", "name", "gender", "id_masked", "department", "major", "cohort"]
-    show_columns = ["student_no", "name", "gender", "id_masked", "education_level", "department", "major", "cohort"]
+                     "department": _l("Department"), "major": _l("Major"), "mobile": _l("Contact phone"),
+                     "status": _l("Review status"), "included": _l("Reported"),
+                     "exclusion_reason": _l("Reason for not reporting"),
+                     "added_by_reviewer": _l("Added by a reviewer")}
+    list_columns = ["student_no", "name", "gender", "id_number", "department", "major", "cohort", "status",
+                    "included"]
+    show_columns = ["student_no", "name", "gender", "id_number", "mobile", "education_level", "department",
+                    "major", "cohort", "status", "included", "exclusion_reason", "added_by_reviewer"]
     edit_columns = ["name", "department", "major"]
-    search_columns = ["student_no", "name", "department", "major", "cohort"]
+    # X-3: ID number and phone are masked for most users, so they are never searchable or sortable
+    search_columns = ["student_no", "name", "department", "major", "cohort", "included"]
     order_columns = ["student_no", "name"]
     base_order = ("student_no", "asc")
+    formatters_columns = {
+        "gender": coded(GENDERS),
+        "education_level": coded(EDUCATION_LEVELS),
+        "id_number": show_id,
+        "mobile": show_phone,
+        "status": SOURCE_INFO.label,
+        "included": yes_no,
+        "added_by_reviewer": yes_no,
+        "exclusion_reason": coded(EXCLUSION_REASONS),
+    }
+
+    def pre_update(self, item: Graduate) -> None:
+        """Remember old → new of the edited placement fields for the audit entry (X-2)."""
+        changes = {}
+        state = inspect(item)
+        for key in self.edit_columns:
+            history = state.attrs[key].history
+            if history.has_changes():
+                old = history.deleted[0] if history.deleted else None
+                new = history.added[0] if history.added else None
+                changes[key] = [None if old is None else str(old), None if new is None else str(new)]
+        g.gems_graduate_changes = changes
+
+    def post_update(self, item: Graduate) -> None:
+        changes = getattr(g, "gems_graduate_changes", None)
+        if changes:
+            audit.record("graduate.form_saved", "graduate", item.id, changes=changes, source="roster")
+            db.session.commit()
 
 
 class DepartmentApi(ScopedApi):
@@ -139,7 +179,8 @@ class GraduateApi(ScopedApi):
     datamodel = interface(Graduate)
     class_permission_name = "GraduatesApi"
     base_permissions = ["can_get", "can_info"]
-    list_columns = show_columns = ["id", "student_no", "name", "gender", "department_id", "major_id", "cohort_id"]
-    search_columns = ["student_no", "name", "department_id", "major_id", "cohort_id"]
+    list_columns = show_columns = ["id", "student_no", "name", "gender", "department_id", "major_id", "cohort_id",
+                                   "status", "included", "exclusion_reason"]
+    search_columns = ["student_no", "name", "department_id", "major_id", "cohort_id", "status", "included"]
     order_columns = ["student_no", "name"]
 

@@ -15,7 +15,23 @@ from app.views.org import (
     MajorModelView,
 )
 from app.views.audit import AuditLogModelView
+from app.views.changes import ChangeRequestModelView, StudentChangeRequestsView
+from app.views.evidence import EvidenceView
+from app.views.supplementary import SupplementaryReportModelView
+from app.views.registry_import import (
+    ImportJobModelView,
+    RegistryImportView,
+    RegistryRecordModelView,
+    register_upload_limit,
+)
 from app.views.inbox import InboxView
+from app.views.review.api import SourceReviewApi
+from app.views.review.source_detail import SourceDetailView
+from app.views.review.source_export import SourceExportView
+from app.views.review.source_list import SourceReviewView
+from app.views.student import CATEGORY as STUDENT_SERVICES
+from app.views.student_bind import StudentBindView
+from app.views.student_form import StudentSourceView
 from app.views.workflow_admin import WorkflowAdminView
 
 
@@ -28,6 +44,29 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(CohortModelView, "Cohorts", label=_l("Cohorts"), icon="fa-calendar", **org)
     appbuilder.add_view(GraduateModelView, "Graduates", label=_l("Graduates"), icon="fa-users",
                         category="Graduates", category_label=_l("Graduates"), category_icon="fa-users")
+    appbuilder.add_view(StudentSourceView, "MySourceInfo", label=_l("My source information"), icon="fa-id-card",
+                        **STUDENT_SERVICES)
+    appbuilder.add_view_no_menu(StudentBindView)
+    appbuilder.add_view(StudentChangeRequestsView, "MyChangeRequests", label=_l("My change requests"),
+                        icon="fa-exchange", **STUDENT_SERVICES)
+    appbuilder.add_view(SourceReviewView, "SourceReview", label=_l("Source information review"),
+                        icon="fa-check-square-o", category="Review", category_label=_l("Review"),
+                        category_icon="fa-check-square-o")
+    appbuilder.add_view_no_menu(SourceDetailView)
+    appbuilder.add_view_no_menu(SourceExportView)
+    appbuilder.add_view(ChangeRequestModelView, "ChangeRequests", label=_l("Change requests"), icon="fa-exchange",
+                        category="Review", category_label=_l("Review"), category_icon="fa-check-square-o")
+    appbuilder.add_view_no_menu(EvidenceView)
+    registry = dict(category="Registry", category_label=_l("Student registry"), category_icon="fa-database")
+    appbuilder.add_view(RegistryRecordModelView, "RegistryRecords", label=_l("Registry records"),
+                        icon="fa-database", **registry)
+    appbuilder.add_view(RegistryImportView, "RegistryImport", label=_l("Import registry"), icon="fa-upload",
+                        **registry)
+    appbuilder.add_view(ImportJobModelView, "ImportJobs", label=_l("Import history"), icon="fa-history",
+                        **registry)
+    register_upload_limit()
+    appbuilder.add_view(SupplementaryReportModelView, "SupplementaryReports", label=_l("Supplementary reporting"),
+                        icon="fa-user-plus", **registry)
     accounts = dict(category="Accounts", category_label=_l("Accounts"), category_icon="fa-user-shield")
     appbuilder.add_view(StaffAccountModelView, "StaffAccounts", label=_l("Accounts and locks"),
                         icon="fa-unlock", **accounts)
@@ -40,3 +79,4 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view_no_menu(InboxView)
     appbuilder.add_api(DepartmentApi)
     appbuilder.add_api(GraduateApi)
+    appbuilder.add_api(SourceReviewApi)

@@ -81,6 +81,7 @@ class SourceDetailView(BaseView):
             fields_of=source_form.fields_of, buttons=buttons(graduate), status_label=SOURCE_INFO.label,
             id_shown=show_id(graduate.id_number), mobile_shown=show_phone(graduate.mobile),
             home_phone_shown=show_phone(graduate.home_phone), problems=source_form.problems(values),
+            display=source_form.readonly_display(graduate),
             field_labels={c.key: c.field.label for c in compare(graduate)})
 
     @expose("/<int:pk>/decide", methods=["POST"])

@@ -121,4 +121,4 @@ class SourceExportView(BaseView):
         return self.render_template(
             "review/print.html", title=_l("Source information sign-off sheet"), sheets=sheets,
             sections=source_form.SECTIONS, fields_of=source_form.fields_of, show_id=show_id,
-            show_phone=show_phone, status_label=SOURCE_INFO.label)
+            show_phone=show_phone, status_label=SOURCE_INFO.label, readonly=source_form.readonly_display)

@@ -1,0 +1,195 @@
+"""Import jobs: keep the upload under instance/, run the import (thread or inline), publish progress separately."""
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import threading
+from pathlib import Path
+from typing import IO, Any
+
+from flask import Flask, current_app
+from flask_babel import force_locale, get_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select, update
+from sqlalchemy.engine import Engine
+
+from app.extensions import db
+from app.models.org import Cohort
+from app.models.registry import ImportJob
+from app.services.registry_import import ImportOutcome, import_registry
+from app.timeutil import utcnow
+
+log = logging.getLogger(__name__)
+UPLOAD_NAME = "upload.xlsx"
+REPORT_NAME = "errors.xlsx"
+STATE_LABELS = {
+    "queued": _l("Queued"),
+    "running": _l("Importing"),
+    "done": _l("Imported"),
+    "rejected": _l("Rejected, nothing imported"),
+    "failed": _l("Failed"),
+}
+PHASE_LABELS = {
+    "": _l("Waiting to start"),
+    "reading": _l("Reading and checking rows"),
+    "checking": _l("Matching with existing records"),
+    "report": _l("Writing the error report"),
+    "writing": _l("Saving"),
+    "finished": _l("Finished"),
+}
+FINISHED = frozenset({"done", "rejected", "failed"})
+
+
+def job_dir(job_id: int) -> Path:
+    """Where a job's upload and error report live: under the instance folder, never under static/."""
+    return Path(current_app.instance_path) / "imports" / str(int(job_id))
+
+
+def report_file(job: ImportJob) -> Path | None:
+    """The job's error report on disk, if it has one."""
+    if not job.report_path:
+        return None
+    path = Path(current_app.instance_path) / job.report_path
+    return path if path.is_file() else None
+
+
+def create_job(stream: IO[bytes] | Path, cohort: Cohort, filename: str, user_id: int | None) -> ImportJob:
+    """Record a queued job and store its file (copied from ``stream``, a path or an uploaded file)."""
+    job = ImportJob(kind="registry", cohort_id=cohort.id, filename=(filename or UPLOAD_NAME)[:255], state="queued",
+                    phase="", created_by_id=user_id, created_at=utcnow())
+    db.session.add(job)
+    db.session.commit()
+    folder = job_dir(job.id)
+    shutil.rmtree(folder, ignore_errors=True)  # left over from a database that was reset
+    folder.mkdir(parents=True)
+    target = folder / UPLOAD_NAME
+    if isinstance(stream, Path):
+        shutil.copyfile(stream, target)
+    else:
+        with target.open("wb") as out:
+            shutil.copyfileobj(stream, out)
+    return job
+
+
+class JobProgress:
+    """Publishes phase and counts on its own connection, so the page sees them while the import's transaction runs.
+
+    SQLite allows one writer at a time and the import holds it while saving, so there the saving phase is
+    published only when it ends.
+    """
+
+    def __init__(self, engine: Engine, job_id: int, echo: Any = None) -> None:
+        self.engine = engine
+        self.job_id = job_id
+        self.echo = echo
+        self.parallel_writes = engine.dialect.name != "sqlite"
+        self._last: tuple[str, int] = ("", -1)
+
+    def set(self, **values: Any) -> None:
+        table = ImportJob.__table__
+        with self.engine.begin() as conn:
+            conn.execute(update(table).where(table.c.id == self.job_id).values(**values))
+
+    def __call__(self, phase: str, processed: int, total: int) -> None:
+        if self.echo is not None:
+            self.echo(phase, processed, total)
+        if phase == "writing" and not self.parallel_writes:
+            return
+        last_phase, last_count = self._last
+        if phase == last_phase and processed - last_count < 1000 and processed < total:
+            return
+        self._last = (phase, processed)
+        self.set(phase=phase, processed=processed, total=max(total, processed))
+
+
+def _finish(progress: JobProgress, outcome: ImportOutcome, report: Path) -> None:
+    errors = outcome.listed_errors()
+    relative = report.relative_to(Path(current_app.instance_path)).as_posix() if outcome.report_written else None
+    progress.set(state="done" if outcome.ok else "rejected", phase="finished", processed=outcome.rows,
+                 total=outcome.rows, added=outcome.added, updated=outcome.updated, unchanged=outcome.unchanged,
+                 error_count=outcome.error_count, message=outcome.summary(),
+                 errors_json=json.dumps(errors, ensure_ascii=False), report_path=relative, finished_at=utcnow())
+
+
+def run_job(job_id: int, actor: tuple[int | None, str, str] | None = None, echo: Any = None) -> ImportOutcome:
+    """Run one queued job in the current app context; the outcome is also stored on the job."""
+    session = db.session
+    job = session.get(ImportJob, job_id)
+    if job is None or job.state != "queued":
+        raise ValueError(f"import job {job_id} is not queued")
+    cohort, filename = job.cohort, job.filename
+    session.commit()  # end the read transaction: the import runs its own
+    progress = JobProgress(db.engine, job_id, echo)
+    progress.set(state="running", phase="reading")
+    folder = job_dir(job_id)
+    report = folder / REPORT_NAME
+    try:
+        outcome = import_registry(folder / UPLOAD_NAME, cohort, session=session, progress=progress,
+                                  report_path=report, job_id=job_id, filename=filename, actor=actor)
+    except Exception:
+        session.rollback()
+        log.exception("registry import job %s failed", job_id)
+        progress.set(state="failed", phase="finished", finished_at=utcnow(),
+                     message=_("The import failed because of an internal error; nothing was imported. "
+                               "Please try again or contact the system administrator."))
+        raise
+    finally:
+        (folder / UPLOAD_NAME).unlink(missing_ok=True)  # the upload holds ID numbers: keep it no longer than needed
+    if not outcome.ok:
+        session.rollback()
+    _finish(progress, outcome, report)
+    return outcome
+
+
+def _run_in_thread(app: Flask, job_id: int, actor: tuple[int | None, str, str], locale: str) -> None:
+    with app.app_context(), force_locale(locale):
+        try:
+            run_job(job_id, actor)
+        except Exception:  # noqa: BLE001 - the thread must end quietly; run_job recorded the failure on the job
+            log.debug("registry import job %s ended with an error", job_id)
+        finally:
+            db.session.remove()
+
+
+def start_job(job_id: int, actor: tuple[int | None, str, str]) -> None:
+    """Run inline when GEMS_IMPORT_SYNC (default: under TESTING), else in a background thread."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    if app.config.get("GEMS_IMPORT_SYNC", app.testing):
+        try:
+            run_job(job_id, actor)
+        except Exception:  # noqa: BLE001 - run_job recorded the failure on the job; the page shows it
+            log.debug("registry import job %s ended with an error", job_id)
+        return
+    locale = str(get_locale() or app.config.get("BABEL_DEFAULT_LOCALE", "zh"))
+    threading.Thread(target=_run_in_thread, args=(app, job_id, actor, locale), name=f"import-{job_id}",
+                     daemon=True).start()
+
+
+def job_status(job: ImportJob) -> dict[str, Any]:
+    """The JSON the result page polls."""
+    total = max(job.total or 0, job.processed or 0)
+    percent = 100 if job.state in FINISHED else (int(job.processed * 100 / total) if total else 0)
+    return {
+        "id": job.id, "state": job.state, "state_label": str(STATE_LABELS.get(job.state, job.state)),
+        "phase": job.phase, "phase_label": str(PHASE_LABELS.get(job.phase, job.phase)),
+        "processed": job.processed, "total": total, "percent": min(percent, 100), "added": job.added,
+        "updated": job.updated, "unchanged": job.unchanged, "error_count": job.error_count,
+        "message": job.message, "finished": job.state in FINISHED,
+    }
+
+
+def import_file(path: Path, year: int, report_path: Path | None, echo: Any = None) -> tuple[ImportOutcome, Path | None]:
+    """The CLI's import: the same job and service as the UI, run inline; returns the outcome and the report copy."""
+    cohort = db.session.execute(select(Cohort).where(Cohort.year == year)).scalar_one_or_none()
+    if cohort is None:
+        raise LookupError(_("There is no cohort %(year)d; create it under Organisation → Cohorts first.", year=year))
+    job = create_job(path, cohort, path.name, None)
+    outcome = run_job(job.id, echo=echo)
+    report = report_file(db.session.get(ImportJob, job.id))
+    if report is None:
+        return outcome, None
+    target = report_path or path.with_name(f"{path.stem}.errors.xlsx")
+    shutil.copyfile(report, target)
+    return outcome, target
