@@ -2,7 +2,7 @@
 
 Usage: .venv/bin/python scripts/i18n_fill.py [app/translations/pending/*.json]
 Each JSON maps msgid -> {"zh": "...", "en": "..."} (or msgid -> "zh text"; en defaults to the msgid when it is
-ASCII). Entries already translated are overwritten only when the JSON says otherwise. Run `make i18n-check` after.
+ASCII-initial, i.e. English). Entries already translated are overwritten only when the JSON says otherwise. Run `make i18n-check` after.
 """
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def _fill(locale: str, pairs: dict[str, dict[str, str]]) -> list[str]:
         if not message.id or not isinstance(message.id, str):
             continue
         wanted = pairs.get(message.id, {}).get(locale)
-        if wanted is None and locale == "en" and message.id.isascii():
+        if wanted is None and locale == "en" and message.id[:1].isascii():  # an English msgid is its own en text
             wanted = message.string or message.id
         if wanted:
             message.string = wanted

@@ -238,7 +238,7 @@ def _insert(graduate: Graduate, key: str, registry_value: str | None, claimed: s
 # --- approval: the guard and the effect -------------------------------------------------------------------------
 
 
-def _approvable(row: ChangeRequest, ctx: FireContext) -> str | None:
+def approval_problem(row: ChangeRequest, ctx: FireContext) -> str | None:
     """An approval changes the student's record, so the record must still be editable by the reviewer."""
     graduate = row.graduate
     if graduate.status == COMPLETE:
@@ -277,8 +277,8 @@ def apply_to_graduate(request: ChangeRequest) -> dict[str, list[Any]]:
     return changes
 
 
-def _apply_approved(workflow: Workflow, trigger: str, done_ids: list[Any], ctx: FireContext) -> None:
-    """after_fire hook: an approval writes the claimed value into the record, audited, in the same transaction."""
+def apply_approved(workflow: Workflow, trigger: str, done_ids: list[Any], ctx: FireContext) -> None:
+    """CHANGE_REQUEST's after_fire effect: an approval writes the claimed value into the record, audited, in the same transaction."""
     if trigger != "approve":
         return
     requests = db.session.execute(select(ChangeRequest).where(ChangeRequest.id.in_(done_ids))).scalars()
@@ -287,20 +287,6 @@ def _apply_approved(workflow: Workflow, trigger: str, done_ids: list[Any], ctx: 
         db.session.flush()
         audit.record("graduate.change_applied", "graduate", request.graduate_id, changes=changes,
                      source="change_request", change_request=request.id, field=request.field)
-
-
-def install() -> None:
-    """Attach the approval guard and effect to CHANGE_REQUEST once (the declaration stays a plain table)."""
-    transition = CHANGE_REQUEST.transitions["approve"]
-    if _approvable not in transition.guards:
-        from dataclasses import replace
-
-        CHANGE_REQUEST.transitions["approve"] = replace(transition, guards=(*transition.guards, _approvable))
-    if _apply_approved not in CHANGE_REQUEST.after_fire:
-        CHANGE_REQUEST.after_fire.append(_apply_approved)
-
-
-install()
 
 
 # --- a submitted request and its evidence are never edited or deleted -----------------------------------------

@@ -28,10 +28,17 @@ class ScopedActionsMixin:
     def _scoped_get(self, pk: Any) -> Any:
         return self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
 
-    @expose("/action/<string:name>/<pk>", methods=["GET"])
+    @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
     def action(self, name: str, pk: Any) -> Any:
-        if not self.is_get_mutation_allowed():
-            abort(405)
+        """A record page's action button: FAB follows it with GET, which must not change anything under CSRF, so
+        GET shows a confirmation whose POST (CSRF-checked) runs the action."""
+        if request.method == "GET" and not self.is_get_mutation_allowed():
+            action = self.actions.get(name)
+            item = self._scoped_get(pk)
+            if action is None or item is None:
+                abort(404)
+            return self.render_template("gems/confirm_action.html", action=action, item=item,
+                                        back=self.get_redirect(), title=str(action.text))
         return self._run_action(name, [pk])
 
     @expose("/action_post", methods=["POST"])

@@ -19,13 +19,32 @@ def _decided(ctx: FireContext) -> dict[str, Any]:
             "decided_by": getattr(ctx.actor, "display_name", None) or getattr(ctx.actor, "username", None)}
 
 
+def _approvable(row: Any, ctx: FireContext) -> str | None:
+    """The student's record is still open for changes and the claimed value is still valid."""
+    from app.services.change_requests import approval_problem
+
+    return approval_problem(row, ctx)
+
+
+_approvable.description = _l(  # type: ignore[attr-defined]
+    "The student's record is still open for changes and the claimed value is still valid")
+
+
+def _apply_on_approval(workflow: Workflow, trigger: str, ids: list[Any], ctx: FireContext) -> None:
+    """An approval writes the claimed value into the graduate's record, in the same transaction (CHG-2)."""
+    from app.services.change_requests import apply_approved
+
+    apply_approved(workflow, trigger, ids, ctx)
+
+
 CHANGE_REQUEST = Workflow(
     name="change_request",
     model=ChangeRequest,
     states={SUBMITTED: _l("Awaiting review"), APPROVED: _l("Approved"), REJECTED: _l("Rejected")},
     initial=SUBMITTED,
     transitions=[
-        Transition("approve", (SUBMITTED,), APPROVED, REVIEWERS, _l("Approve the change"), sets=_decided),
+        Transition("approve", (SUBMITTED,), APPROVED, REVIEWERS, _l("Approve the change"), guards=(_approvable,),
+                   sets=_decided),
         Transition("reject", (SUBMITTED,), REJECTED, REVIEWERS, _l("Reject the change"), requires_reason=True,
                    sets=_decided),
     ],
@@ -36,3 +55,4 @@ CHANGE_REQUEST = Workflow(
         ("reject", REJECTED): _l("This change request has already been rejected."),
     },
 )
+CHANGE_REQUEST.after_fire.append(_apply_on_approval)
