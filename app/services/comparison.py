@@ -18,7 +18,7 @@ from app.validation.codes import (
 )
 from app.validation.result import normalise_text
 
-MATCH, NOT_COMPARED, MISMATCH = "match", "not_compared", "mismatch"
+MATCH, NOT_COMPARED, MISMATCH, APPROVED_CHANGE = "match", "not_compared", "mismatch", "approved_change"
 
 
 @dataclass(frozen=True)
@@ -88,6 +88,8 @@ class Comparison:
             return _("Not compared")
         if self.state == MISMATCH:
             return _("Mismatch")
+        if self.state == APPROVED_CHANGE:
+            return _("Change approved")
         return ""
 
 
@@ -109,7 +111,13 @@ def _unit_not_expected(graduate: Any, record: Any) -> bool:
         graduate.training_mode)
 
 
-def compare_field(field: KeyField, graduate: Any, record: Any) -> Comparison:
+def _text(value: Any) -> str:
+    return value.isoformat() if isinstance(value, datetime.date) else normalise_text(value)
+
+
+def compare_field(field: KeyField, graduate: Any, record: Any, approved: str | None = None) -> Comparison:
+    """One key field; a difference the reviewers accepted through a change request (`approved` is its claimed
+    value, CHG-2) is shown as "异动已通过" rather than as an open mismatch."""
     mine, theirs = field.of_graduate(graduate), field.of_registry(record)
     if field.key == "training_unit" and _blank(mine) and _blank(theirs) and _unit_not_expected(graduate, record):
         state = MATCH
@@ -117,15 +125,37 @@ def compare_field(field: KeyField, graduate: Any, record: Any) -> Comparison:
         state = NOT_COMPARED
     elif _same(mine, theirs):
         state = MATCH
+    elif approved is not None and _text(mine) == normalise_text(approved):
+        state = APPROVED_CHANGE
     else:
         state = MISMATCH
     return Comparison(field, state, field.display(mine), field.display(theirs))
 
 
-def compare(graduate: Any, record: Any = None) -> list[Comparison]:
+def approved_claims(graduate_ids: list[int]) -> dict[int, dict[str, str]]:
+    """{graduate id: {field: claimed value}} of approved change requests (the latest per field), one query."""
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models.change import ChangeRequest
+
+    out: dict[int, dict[str, str]] = {i: {} for i in graduate_ids}
+    if not graduate_ids:
+        return out
+    rows = db.session.execute(select(ChangeRequest.graduate_id, ChangeRequest.field, ChangeRequest.claimed_value)
+                              .where(ChangeRequest.graduate_id.in_(graduate_ids), ChangeRequest.status == "approved")
+                              .order_by(ChangeRequest.id))
+    for graduate_id, field_key, claimed in rows:
+        out[graduate_id][field_key] = claimed
+    return out
+
+
+def compare(graduate: Any, record: Any = None, approved: dict[str, str] | None = None) -> list[Comparison]:
     """All eleven comparisons, against `record` or the graduate's bound registry record."""
     record = record if record is not None else graduate.registry_record
-    return [compare_field(f, graduate, record) for f in KEY_FIELDS]
+    if approved is None:
+        approved = approved_claims([graduate.id])[graduate.id] if graduate.id is not None else {}
+    return [compare_field(f, graduate, record, approved.get(f.key)) for f in KEY_FIELDS]
 
 
 def mismatches(graduate: Any, record: Any = None) -> list[Comparison]:

@@ -5,7 +5,8 @@ import contextlib
 import re
 import uuid
 from collections import Counter
-from typing import Any, Iterable, Iterator, Optional
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from flask import current_app
 from sqlalchemy import delete, func, select
@@ -59,7 +60,7 @@ def make_students(dept_codes: Iterable[str]) -> list[User]:
     return users
 
 
-def make_graduates(dept_codes: list[str], owners: Optional[list[Optional[User]]] = None) -> list[int]:
+def make_graduates(dept_codes: list[str], owners: list[User | None] | None = None) -> list[int]:
     """Own graduates in the demo cohort, initial state draft, linked to `owners` when given."""
     cohort = demo_cohort_id()
     owners = owners or [None] * len(dept_codes)
@@ -114,7 +115,7 @@ def remove_students(users: list[User]) -> None:
 
 
 @contextlib.contextmanager
-def form_guard(problems: Optional[list[str]] = None) -> Iterator[None]:
+def form_guard(problems: list[str] | None = None) -> Iterator[None]:
     """Replace the submit guard's helper (owned by the student-side work) with a fixed answer."""
     original = source_form.submission_problems
     source_form.submission_problems = lambda graduate: list(problems or [])  # type: ignore[assignment]

@@ -2,17 +2,30 @@
 from __future__ import annotations
 
 from collections import Counter
-from typing import Any, Optional
+from typing import Any, ClassVar
 
 import pytest
 from hypothesis import HealthCheck, Phase, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    rule,
+    run_state_machine_as_test,
+)
 
 from app.workflows import WorkflowError, fire, fire_many
 from app.workflows.source_info import SOURCE_INFO
 from tests.workflows.helpers_source import (
-    CHINESE, audit_counts, form_guard, make_graduates, make_students, remove_graduates, remove_students, snapshot,
+    CHINESE,
+    audit_counts,
+    form_guard,
+    make_graduates,
+    make_students,
+    remove_graduates,
+    remove_students,
+    snapshot,
     user,
 )
 
@@ -40,13 +53,14 @@ REMARKS = ["", "   ", "户口页照片不清晰，请重新上传", "同意"]
 FORWARD = {"draft": ("submit", "own"), "rejected": ("submit", "own"), "secondary": ("approve_college", "college"),
            "central": ("approve_school", "school"), "complete": ("reopen", "admin")}
 
+ANY = object()  # a model value the test does not pin down
 SEEN: Counter[str] = Counter()  # successful triggers over the whole run, to prove the walk went deep
 
 
 class SourceInfoMachine(RuleBasedStateMachine):
     """Keeps a model of every record's review state and checks the database against it after each action."""
 
-    students: list[Any] = []
+    students: ClassVar[list[Any]] = []
 
     def __init__(self) -> None:
         super().__init__()
@@ -73,7 +87,7 @@ class SourceInfoMachine(RuleBasedStateMachine):
             return int(actor[3:]) == index
         return actor not in SUBTREE or RECORD_DEPTS[index] in SUBTREE[actor]
 
-    def _expected(self, trigger: str, actor: str, index: int) -> Optional[str]:
+    def _expected(self, trigger: str, actor: str, index: int) -> str | None:
         """The state the record enters, or None when the action must be refused."""
         sources, kinds, dest = RULES[trigger]
         state, kind = self.model[self.ids[index]]["status"], self._kind(actor)
@@ -98,6 +112,8 @@ class SourceInfoMachine(RuleBasedStateMachine):
         elif trigger == "reject":
             level = "college" if self._kind(actor) == "college" else "school"
             entry.update({f"{level}_decision": "rejected", f"{level}_remark": remark_or_none})
+        elif trigger == "reopen":  # see test_reopened_record_shows_no_level_as_passed: left open here
+            entry.update(college_decision=ANY, college_remark=ANY, school_decision=ANY, school_remark=ANY)
 
     def _as_snapshot(self, record_id: int) -> tuple[Any, ...]:
         e = self.model[record_id]
@@ -106,7 +122,7 @@ class SourceInfoMachine(RuleBasedStateMachine):
 
     # --- one checked call ---------------------------------------------------------------------------------------
     def _run(self, trigger: str, actor: str, indices: list[int], remark: str,
-             expected_version: Optional[int] = None, extra_ids: tuple[int, ...] = ()) -> None:
+             expected_version: int | None = None, extra_ids: tuple[int, ...] = ()) -> None:
         targets = list(dict.fromkeys(indices))
         before, audits = snapshot(self.ids), audit_counts(self.ids)
         expected = {self.ids[i]: self._expected(trigger, actor, i) for i in targets}
@@ -139,12 +155,12 @@ class SourceInfoMachine(RuleBasedStateMachine):
                 delta = audits_after[(str(record_id), name)] - audits[(str(record_id), name)]
                 assert delta == (1 if moved and name == trigger else 0), (record_id, name, delta)
 
-    def _fire(self, trigger: str, actor: str, ids: list[int], remark: str, expected_version: Optional[int]) -> list:
+    def _fire(self, trigger: str, actor: str, ids: list[int], remark: str, expected_version: int | None) -> list:
         if len(ids) == 1 and expected_version is not None:
             return [fire(SOURCE_INFO, trigger, ids[0], self.actors[actor], remark, expected_version=expected_version)]
         return fire_many(SOURCE_INFO, trigger, ids, self.actors[actor], remark).results
 
-    def _check_result(self, result: Any, expected: Optional[str], trigger: str, actor: str, old: str) -> None:
+    def _check_result(self, result: Any, expected: str | None, trigger: str, actor: str, old: str) -> None:
         index = self.ids.index(result.id)
         if expected is None:
             assert not result.ok, f"{actor} should not {trigger} a {old} record"
@@ -166,7 +182,7 @@ class SourceInfoMachine(RuleBasedStateMachine):
     @rule(index=st.integers(0, N - 1), trigger=st.sampled_from(sorted(RULES)),
           who=st.sampled_from(("own", "other", *REVIEWERS)), remark=st.sampled_from(REMARKS),
           version=st.sampled_from((None, None, "current", "stale", "ahead")))
-    def act(self, index: int, trigger: str, who: str, remark: str, version: Optional[str]) -> None:
+    def act(self, index: int, trigger: str, who: str, remark: str, version: str | None) -> None:
         actor = {"own": f"stu{index}", "other": f"stu{(index + 1) % N}"}.get(who, who)
         current = self.model[self.ids[index]]["version"]
         expected_version = {None: None, "current": current, "stale": current - 1, "ahead": current + 1}[version]
@@ -197,7 +213,9 @@ class SourceInfoMachine(RuleBasedStateMachine):
         if not self.ids:
             return
         actual = {i: (*row[:-1], row[-1] is not None) for i, row in snapshot(self.ids).items()}
-        assert actual == {i: self._as_snapshot(i) for i in self.ids}
+        for record_id, row in actual.items():
+            model = self._as_snapshot(record_id)
+            assert all(want is ANY or got == want for got, want in zip(row, model)), (record_id, row, model)
         assert all(row[0] in SOURCE_INFO.states for row in actual.values())
 
 
@@ -236,3 +254,20 @@ def test_refused_guard_leaves_the_state_unchanged(ctx: Any) -> None:
             assert fire(SOURCE_INFO, "submit", record_id, user(student.username)).ok  # the guard was the only block
     finally:
         remove_students([student])
+
+
+@pytest.mark.xfail(strict=True, reason="SOURCE_INFO 'reopen' sets only updated_at: the closed round's decisions stay, "
+                   "so a reopened draft still shows 院系：通过 / 学校：通过 (review/detail.html, decision columns)")
+def test_reopened_record_shows_no_level_as_passed(ctx: Any) -> None:
+    """After the admin reopens a completed record it is a draft again, so no review level may still show as passed."""
+    [record_id] = make_graduates(["102"])
+    try:
+        with form_guard([]):
+            for trigger, who, remark in (("submit_for_student", "college_b", ""), ("approve_college", "college_b", ""),
+                                         ("approve_school", "school", ""), ("reopen", "admin", "生源地需更正")):
+                assert fire(SOURCE_INFO, trigger, record_id, user(who), remark).ok, trigger
+        status, _version, college, _cr, school, _sr, _at = snapshot([record_id])[record_id]
+        assert status == "draft"
+        assert (college, school) == (None, None), f"draft record still shows college={college}, school={school}"
+    finally:
+        remove_graduates([record_id])

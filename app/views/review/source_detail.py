@@ -74,15 +74,16 @@ class SourceDetailView(BaseView):
         changes, reviews = history(graduate.id)
         editable = SOURCE_INFO.can_edit(graduate.status, role_names(g.user))
         values = source_form.values_of(graduate)
+        comparisons = compare(graduate)
         return self.render_template(
-            "review/detail.html", title=_l("Source information"), graduate=graduate, comparisons=compare(graduate),
+            "review/detail.html", title=_l("Source information"), graduate=graduate, comparisons=comparisons,
             requests=requests, cr_label=CHANGE_REQUEST.label, cr_pending=CR_SUBMITTED, changes=changes,
             reviews=reviews, editable=editable, values=values, errors={}, sections=source_form.SECTIONS,
             fields_of=source_form.fields_of, buttons=buttons(graduate), status_label=SOURCE_INFO.label,
             id_shown=show_id(graduate.id_number), mobile_shown=show_phone(graduate.mobile),
             home_phone_shown=show_phone(graduate.home_phone), problems=source_form.problems(values),
             display=source_form.readonly_display(graduate),
-            field_labels={c.key: c.field.label for c in compare(graduate)})
+            field_labels={c.key: c.field.label for c in comparisons})
 
     @expose("/<int:pk>/decide", methods=["POST"])
     @has_access

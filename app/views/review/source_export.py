@@ -19,7 +19,7 @@ from app.models.graduate import Graduate
 from app.models.registry import ImportJob
 from app.security.pii import show_id, show_phone
 from app.services import audit, source_form
-from app.services.comparison import compare
+from app.services.comparison import approved_claims, compare
 from app.services.import_jobs import job_status
 from app.services.review import columns, export, query
 from app.views.review import params
@@ -117,7 +117,9 @@ class SourceExportView(BaseView):
         audit.record("export.sign_off_sheet", "graduate", "", rows=len(graduates),
                      ids=[gr.id for gr in graduates][:PRINT_LIMIT])
         db.session.commit()
-        sheets = [(gr, source_form.values_of(gr), {c.key: c for c in compare(gr)}) for gr in graduates]
+        approved = approved_claims([gr.id for gr in graduates])
+        sheets = [(gr, source_form.values_of(gr), {c.key: c for c in compare(gr, approved=approved[gr.id])})
+                  for gr in graduates]
         return self.render_template(
             "review/print.html", title=_l("Source information sign-off sheet"), sheets=sheets,
             sections=source_form.SECTIONS, fields_of=source_form.fields_of, show_id=show_id,
