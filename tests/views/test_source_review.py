@@ -175,3 +175,22 @@ def test_tree_shows_pending_counts_per_major(app: Any, as_role: Any) -> None:
     tree = page.split('id="review-tree"')[1].split("</form>")[0]
     assert "计算机科学与技术学院" in tree and "经济管理学院" not in tree
     assert "badge-pending" in tree
+
+
+def test_admin_reopens_in_batch_with_a_reason(app: Any, as_role: Any) -> None:
+    """X-4: reopen exists as a batch action too — admin only, reason required, complete records only."""
+    with app.app_context():
+        done = make_graduates(2, "complete", "101")
+        pending = make_graduates(1, "secondary", "101")
+    assert "batch-reopen" not in as_role("school").get("/review/source/").get_data(as_text=True)
+    admin = as_role("admin")
+    assert "batch-reopen" in admin.get("/review/source/").get_data(as_text=True)
+    ids = [str(i) for i in done + pending]
+    _post(admin, "/review/source/batch", {"decision": "reopen", "ids": ids, "back": "/review/source/"})
+    with app.app_context():
+        assert set(statuses(done).values()) == {"complete"}
+    html = _post(admin, "/review/source/batch", {"decision": "reopen", "ids": ids,
+                                                 "remark": "毕业时间有误"}).get_data(as_text=True)
+    assert "2 条已完成" in html and "1 条已跳过" in html
+    with app.app_context():
+        assert set(statuses(done).values()) == {"draft"} and statuses(pending)[pending[0]] == "secondary"

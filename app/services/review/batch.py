@@ -17,7 +17,8 @@ from app.timeutil import utcnow
 from app.workflows.engine import CHUNK, FireResult, RecordResult, fire_many
 from app.workflows.source_info import SECONDARY, SOURCE_INFO
 
-DECISIONS = ("approve", "reject")
+# what a reviewer can do to many records at once; "approve" is routed to the reviewer's level per record
+ACTIONS = ("approve", "reject", "submit_for_student", "reopen")
 
 
 def approve_trigger(state: Optional[str], roles: frozenset[str]) -> str:
@@ -31,10 +32,9 @@ def approve_trigger(state: Optional[str], roles: frozenset[str]) -> str:
 
 def decide(decision: str, ids: Iterable[int], actor: Any, remark: str = "",
            expected_versions: Optional[dict[int, int]] = None) -> FireResult:
-    """Approve or reject records; approval is routed to the college or school level per record, in one result."""
+    """Fire one of ACTIONS on records (page, list and API all come here); approval is routed to the college or
+    school level per record, in one result."""
     wanted = list(dict.fromkeys(int(i) for i in ids))
-    if decision == "reject":
-        return fire_many(SOURCE_INFO, "reject", wanted, actor, remark, expected_versions)
     if decision != "approve":
         return fire_many(SOURCE_INFO, decision, wanted, actor, remark, expected_versions)
     states = _states(wanted, actor)
@@ -55,6 +55,19 @@ def _states(ids: list[int], actor: Any) -> dict[int, str]:
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start:start + CHUNK]
         out.update(db.session.execute(select(Graduate.id, Graduate.status).where(Graduate.id.in_(chunk), scope)).all())
+    return out
+
+
+def offered(actor: Any) -> list[tuple[str, Any]]:
+    """(action, label) of ACTIONS the actor's roles may ever fire, for the list's buttons."""
+    roles = role_names(actor)
+    out = []
+    for action in ACTIONS:
+        trigger = "approve_college" if action == "approve" and COLLEGE in roles else (
+            "approve_school" if action == "approve" else action)
+        transition = SOURCE_INFO.transitions[trigger]
+        if roles & transition.roles:
+            out.append((action, transition.label))
     return out
 
 

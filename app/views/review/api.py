@@ -14,22 +14,15 @@ from app.services.comparison import compare
 from app.services.review import batch, columns, query
 from app.views.review import params
 from app.views.review.source_detail import load
-from app.workflows.engine import FireResult, WorkflowError, fire_many
+from app.workflows.engine import FireResult, WorkflowError
 from app.workflows.source_info import SOURCE_INFO
 
-SINGLE = {"approve", "reject", "submit_for_student", "reopen"}
 
 
 def _results(result: FireResult) -> dict[str, Any]:
     return {"action": result.trigger, "done": len(result.done), "skipped": len(result.skipped),
             "results": [{"id": r.id, "ok": r.ok, "reason": r.reason, "from": r.from_state, "to": r.to_state}
                         for r in result.results]}
-
-
-def _fire(action: str, ids: list[int], remark: str, versions: dict[int, int] | None = None) -> FireResult:
-    if action in batch.DECISIONS:
-        return batch.decide(action, ids, g.user, remark, versions)
-    return fire_many(SOURCE_INFO, action, ids, g.user, remark, versions)
 
 
 class SourceReviewApi(BaseApi):
@@ -69,13 +62,13 @@ class SourceReviewApi(BaseApi):
     @protect()
     def act(self, pk: int, action: str) -> Any:
         """One record, the record page's buttons; `version` (optional) refuses a decision on a stale view."""
-        if action not in SINGLE:
+        if action not in batch.ACTIONS:
             return self.response_400(message=f"unknown action {action}")
         body = request.get_json(silent=True) or {}
         version = body.get("version")
         try:
-            result = _fire(action, [pk], str(body.get("remark", "")),
-                           {pk: int(version)} if version is not None else None)
+            result = batch.decide(action, [pk], g.user, str(body.get("remark", "")),
+                                  {pk: int(version)} if version is not None else None)
         except WorkflowError as exc:
             return self.response_400(message=str(exc))
         return self.response(200 if result.results[0].ok else 409, **_results(result))
@@ -84,7 +77,7 @@ class SourceReviewApi(BaseApi):
     @protect()
     def act_batch(self, action: str) -> Any:
         """Many records at once: {"ids": [...], "remark": "..."}; the per-record result says which were skipped."""
-        if action not in batch.DECISIONS:
+        if action not in batch.ACTIONS:
             return self.response_400(message=f"unknown action {action}")
         body = request.get_json(silent=True) or {}
         try:
@@ -94,7 +87,7 @@ class SourceReviewApi(BaseApi):
         if not ids or len(ids) > 20000:
             return self.response_400(message="between 1 and 20000 ids")
         try:
-            result = _fire(action, ids, str(body.get("remark", "")))
+            result = batch.decide(action, ids, g.user, str(body.get("remark", "")))
         except WorkflowError as exc:
             return self.response_400(message=str(exc))
         return self.response(200, **_results(result))

@@ -93,13 +93,9 @@ class SourceDetailView(BaseView):
         name = request.form.get("decision", "")
         version = request.form.get("version", type=int)
         try:
-            if name in batch.DECISIONS:
-                result = batch.decide(name, [pk], g.user, request.form.get("remark", ""), {pk: version}).results[0]
-            elif name in ("submit_for_student", "reopen"):
-                result = fire_many(SOURCE_INFO, name, [pk], g.user, request.form.get("remark", ""),
-                                   {pk: version}).results[0]
-            else:
+            if name not in batch.ACTIONS:
                 abort(400)
+            result = batch.decide(name, [pk], g.user, request.form.get("remark", ""), {pk: version}).results[0]
         except WorkflowError as exc:
             flash(str(exc), "danger")
             return redirect(url_for("SourceDetailView.detail", pk=pk))

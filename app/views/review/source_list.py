@@ -50,7 +50,8 @@ class SourceReviewView(BaseView):
             f=f, args=args, roots=roots, missing=missing, all_columns=columns.COLUMNS,
             chosen_keys=[c.key for c in cols], page_sizes=query.PAGE_SIZES, page_size=size,
             cohorts=options.cohorts(), provinces=options.provinces(), statuses=options.statuses(),
-            batch_fields=BATCH_FIELDS, link=lambda **kw: params.link(url_for("SourceReviewView.index"), args, **kw),
+            batch_fields=BATCH_FIELDS, extra_actions=[a for a in batch.offered(g.user)
+                                                     if a[0] not in ("approve", "reject")], link=lambda **kw: params.link(url_for("SourceReviewView.index"), args, **kw),
             sortable=columns.SORTABLE, max_paste=query.MAX_PASTE)
 
     @expose("/search", methods=["POST"])
@@ -96,7 +97,7 @@ class SourceReviewView(BaseView):
         decision = request.form.get("decision", "")
         ids, target = self._targets()
         back = request.form.get("back") or url_for("SourceReviewView.index")
-        if decision not in batch.DECISIONS:
+        if decision not in batch.ACTIONS:
             flash(_("Unknown action."), "danger")
             return redirect(back)
         if not ids:
@@ -107,7 +108,7 @@ class SourceReviewView(BaseView):
         except WorkflowError as exc:
             flash(str(exc), "danger")
             return redirect(back)
-        return self._result(_("Approve") if decision == "approve" else _("Reject"), result.results, back)
+        return self._result(str(dict(batch.offered(g.user)).get(decision, decision)), result.results, back)
 
     @expose("/modify", methods=["POST"])
     @has_access
