@@ -87,6 +87,11 @@ class Graduate(Model):
     school_decided_by: Mapped[Optional[str]] = mapped_column(String(64))
     updated_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
 
+    # Optimistic locking for every ORM edit (student save, reviewer edit, binding, applied change requests): the
+    # UPDATE carries "AND version = :loaded" and bumps it, exactly like the engine's set-based transitions, so an
+    # edit and a decision can never silently overwrite each other (StaleDataError → "reload and try again").
+    __mapper_args__ = {"version_id_col": version}
+
     @property
     def id_masked(self) -> str:
         """X-3: the ID number as lists and exports show it to users without the full-view permission."""

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from flask import Flask, g, jsonify, redirect, request, url_for
+from flask import Flask, flash, g, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 
 from app.extensions import csrf
@@ -42,7 +42,22 @@ def _headers(response: Any) -> Any:
     return response
 
 
+def _stale(error: Exception) -> Any:
+    """An edit lost the race with another edit or a decision (Graduate's version column): say so, change nothing."""
+    from app.extensions import db
+
+    db.session.rollback()
+    message = _("Someone else changed this record since you opened it; reload and try again.")
+    if request.path.startswith("/api/"):
+        return jsonify(message=message), 409
+    flash(message, "warning")
+    return redirect(request.referrer or request.path), 303
+
+
 def init_web_security(app: Flask) -> None:
+    from sqlalchemy.orm.exc import StaleDataError
+
+    app.register_error_handler(StaleDataError, _stale)
     csrf.init_app(app)
     app.before_request(_csrf_check)
     app.before_request(_force_password_change)

@@ -166,9 +166,9 @@ def _scan(path: str | os.PathLike[str], sheet: str | None, validator: RowValidat
 
 def _duplicates(scan: _Scan) -> None:
     """Same 身份证号 or same 学号 on several rows: an error on every row involved."""
+    light = [RowResult(number, {"id_number": id_number, "student_no": student_no})
+             for number, id_number, student_no in scan.keys]
     for key in ("id_number", "student_no"):
-        light = (RowResult(number, {key: id_number if key == "id_number" else student_no})
-                 for number, id_number, student_no in scan.keys)
         for error in detect_duplicates(light, [key], columns=COLUMNS):
             scan.errors.setdefault(error.row, []).append(error)
 

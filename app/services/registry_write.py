@@ -1,13 +1,15 @@
 """Match valid registry rows with what a cohort already holds, then write registry and roster in bulk statements."""
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from app.excel import CellError
@@ -109,6 +111,36 @@ def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
         yield items[start:start + CHUNK]
 
 
+def _copy_text(value: Any) -> Any:
+    """A value as PostgreSQL's COPY (csv) reads it; None stays an unquoted empty field, which is NULL."""
+    if isinstance(value, bool):
+        return "t" if value else "f"
+    if isinstance(value, (dt.date, dt.datetime)):
+        return value.isoformat()
+    return value
+
+
+def _bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]]) -> None:
+    """One executemany INSERT; on PostgreSQL (psycopg2) a COPY, several times faster at 100 000 rows.
+
+    Every row must carry the same keys, and no value may be an empty string (blank cells arrive as None).
+    """
+    connection = session.connection()
+    if connection.dialect.name != "postgresql" or connection.dialect.driver != "psycopg2":
+        session.execute(insert(table), list(rows))
+        return
+    names = list(rows[0])
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for row in rows:
+        writer.writerow([_copy_text(row[name]) for name in names])
+    buffer.seek(0)
+    quote = connection.dialect.identifier_preparer.quote
+    sql = f"COPY {quote(table.name)} ({', '.join(quote(name) for name in names)}) FROM STDIN WITH (FORMAT csv)"
+    with connection.connection.dbapi_connection.cursor() as cursor:
+        cursor.copy_expert(sql, buffer)
+
+
 def _registry_values(record: tuple[Any, ...], names: Iterable[str]) -> dict[str, Any]:
     return {name: record[IDX[name]] for name in names}
 
@@ -122,8 +154,8 @@ def apply_plan(session: Session, plan: Plan, cohort_id: int, job_id: int | None,
     done = 0
     stamp = {"import_job_id": job_id, "updated_at": now}
     for chunk in _chunks(plan.inserts):
-        session.execute(insert(table), [{**_registry_values(r, REGISTRY_FIELDS), "cohort_id": cohort_id, **stamp}
-                                        for r in chunk])
+        _bulk_insert(session, table, [{**_registry_values(r, REGISTRY_FIELDS), "cohort_id": cohort_id, **stamp}
+                                      for r in chunk])
         done += len(chunk)
         progress("writing", done, total)
     changed = [name for name in REGISTRY_FIELDS if name in plan.present]
@@ -170,7 +202,7 @@ def _write_roster(session: Session, plan: Plan, ids: dict[str, int], cohort_id: 
                                                                                      diff.items()}})
     table = Graduate.__table__
     for chunk in _chunks(new):
-        session.execute(insert(table), list(chunk))
+        _bulk_insert(session, table, chunk)
         done += len(chunk)
         progress("writing", done, total)
     updated = 0

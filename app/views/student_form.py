@@ -86,6 +86,10 @@ class StudentSourceView(BaseView):
             flash(_("Your form cannot be changed now: it is %(state)s.", state=SOURCE_INFO.label(graduate.status)),
                   "warning")
             return redirect(url_for("StudentSourceView.index"))
+        posted_version = request.form.get("version", type=int)
+        if posted_version is not None and posted_version != graduate.version:
+            flash(_("Someone else changed this record since you opened it; reload and try again."), "warning")
+            return redirect(url_for("StudentSourceView.index"))
         typed, stored, errors = source_form.parse(request.form, graduate)
         if errors:
             flash(_("Nothing was saved: some entries cannot be stored. Correct the fields marked in red."), "danger")
@@ -105,8 +109,8 @@ class StudentSourceView(BaseView):
         return redirect(url_for("StudentSourceView.index", checked=1))
 
     def _submit(self, graduate: Graduate) -> Any:
-        expected = request.form.get("version", type=int)
-        result = fire(SOURCE_INFO, "submit", graduate.id, g.user, expected_version=expected)
+        """Submit what was just saved: the version after the save (checked against the page's above)."""
+        result = fire(SOURCE_INFO, "submit", graduate.id, g.user, expected_version=graduate.version)
         if result.ok:
             flash(_("Submitted for review. Your college will review it first."), "success")
             return redirect(url_for("StudentSourceView.index"))

@@ -57,11 +57,16 @@ def _decision(decision: str, level: Optional[str] = None):  # noqa: ANN202
     return sets
 
 
-def _submitted(ctx: FireContext) -> dict[str, Any]:
-    """A (re)submission starts a fresh round: the previous round's decisions stay in the review log only."""
-    return {"submitted_at": utcnow(), "college_decision": None, "college_remark": None, "college_decided_at": None,
+def _new_round(ctx: FireContext) -> dict[str, Any]:
+    """A reopening clears the last round's decisions: they stay in the review log (审核记录) only."""
+    return {"college_decision": None, "college_remark": None, "college_decided_at": None,
             "college_decided_by": None, "school_decision": None, "school_remark": None, "school_decided_at": None,
             "school_decided_by": None, "updated_at": utcnow()}
+
+
+def _submitted(ctx: FireContext) -> dict[str, Any]:
+    """A (re)submission starts a fresh round."""
+    return {**_new_round(ctx), "submitted_at": utcnow()}
 
 
 SOURCE_INFO = Workflow(
@@ -81,7 +86,7 @@ SOURCE_INFO = Workflow(
         Transition("reject", (SECONDARY, CENTRAL), REJECTED, REVIEWERS, _l("Reject"), requires_reason=True,
                    guards=(_college_rejects_only_its_level,), sets=_decision("rejected")),
         Transition("reopen", (COMPLETE,), DRAFT, frozenset({ADMIN}), _l("Reopen"), requires_reason=True,
-                   sets=lambda ctx: {"updated_at": utcnow()}),
+                   sets=_new_round),
     ],
     editable={
         DRAFT: frozenset({STUDENT}) | REVIEWERS,

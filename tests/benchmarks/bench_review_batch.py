@@ -8,6 +8,7 @@ audit chain verifies. Figures go to .bench-cache/review.json (section "batch").
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import sys
 import tempfile
@@ -21,6 +22,11 @@ from tests.benchmarks import review_data as rd  # noqa: E402
 
 GRADUATES = 20_000
 SELECTED = 10_000
+# FAB's action_post keeps every loaded item in the session and datamodel.edit commits per item, so each commit
+# expires all of them: the cost grows with the square of the selection. The full 10 000 takes well over 10
+# minutes, so by default baseline A runs on the first STOCK_SAMPLE records and is scaled up linearly — a lower
+# bound on its real time, which understates our advantage. BENCH_STOCK_SAMPLE=10000 runs it in full.
+STOCK_SAMPLE = int(os.environ.get("BENCH_STOCK_SAMPLE", "1000"))
 OTHER_STATES = ["draft", "secondary", "secondary", "complete", "rejected"]
 
 
@@ -96,8 +102,9 @@ def ours(app: Any, ids: list[int]) -> tuple[float, dict[str, Any]]:
 
 
 def stock_action_post(app: Any, ids: list[int]) -> tuple[float, dict[str, Any]]:
-    """Baseline A through the test client: POST /benchstockgraduate/action_post with 10 000 rowid values
-    (MAX_FORM_PARTS raised for the bench app so the form is accepted)."""
+    """Baseline A through the test client: POST /benchstockgraduate/action_post with the rowid values
+    (MAX_FORM_PARTS raised for the bench app so a 10 000-value form is accepted); on a sample, see STOCK_SAMPLE."""
+    sample = ids[:STOCK_SAMPLE]
     client = app.test_client()
     client.environ_base["REMOTE_ADDR"] = "10.9.9.9"
     page = client.get("/login/").get_data(as_text=True)
@@ -107,12 +114,15 @@ def stock_action_post(app: Any, ids: list[int]) -> tuple[float, dict[str, Any]]:
     assert response.status_code == 302, response.status_code
     with app.app_context():
         before = _last_seq()
-    data = {"action": "approve", "rowid": [str(i) for i in ids], "csrf_token": token}
+    data = {"action": "approve", "rowid": [str(i) for i in sample], "csrf_token": token}
     with rd.Timer() as t:
         response = client.post("/benchstockgraduate/action_post", data=data)
     assert response.status_code == 302, (response.status_code, response.get_data(as_text=True)[:300])
     with app.app_context():
-        return t.seconds, _check(ids, before, "workflow.source_info.approve_school")
+        check = _check(sample, before, "workflow.source_info.approve_school")
+    scale = len(ids) / len(sample)
+    return t.seconds * scale, {**check, "measured_records": len(sample), "measured_seconds": t.seconds,
+                               "scaled_linearly_by": scale}
 
 
 def bare_update(app: Any, ids: list[int]) -> tuple[float, dict[str, Any]]:
@@ -182,9 +192,14 @@ def main(kinds: list[str]) -> dict[str, Any]:
         ours_s = f["ours"]["seconds"]
         rows.append([kind, "GEMS batch.decide (+audit)", f["ours"]["seconds"], f"{f['ours']['per_second']:,.0f}",
                      "1.00", "", ""])
-        rows.append([kind, "A: stock FAB action_post (+audit)", f["stock_fab_action_post"]["seconds"],
+        a = f["stock_fab_action_post"]
+        label = "A: stock FAB action_post (+audit)"
+        if a["measured_records"] < SELECTED:
+            label += f", {a['measured_records']:,} measured x{a['scaled_linearly_by']:.0f}"
+        rows.append([kind, label, a["seconds"],
                      f"{f['stock_fab_action_post']['per_second']:,.0f}",
-                     f"{f['ratio_stock_over_ours']:.1f}x slower", ">= 10x",
+                     f"{'>= ' if a['measured_records'] < SELECTED else ''}{f['ratio_stock_over_ours']:.1f}x slower",
+                     ">= 10x",
                      rd.verdict(f["ratio_stock_over_ours"] >= 10)])
         rows.append([kind, "B: bare UPDATE, no audit", f["bare_update"]["seconds"],
                      f"{f['bare_update']['per_second']:,.0f}", f"ours = {ours_s / f['bare_update']['seconds']:.1f}x",

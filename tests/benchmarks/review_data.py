@@ -18,6 +18,7 @@ ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:  # runnable as a plain script: `python tests/benchmarks/bench_review_x.py`
     sys.path.insert(0, str(ROOT))
 CACHE = ROOT / ".bench-cache"
+sys.stdout.reconfigure(line_buffering=True)  # progress lines show up as they happen under make
 RESULTS = CACHE / "review.json"
 PG_URL = os.environ.get("BENCH_PG_URL", "postgresql://postgres@127.0.0.1:5432/test")
 os.environ.setdefault("GEMS_INSTANCE_DIR", str(CACHE / "instance"))

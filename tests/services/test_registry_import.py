@@ -338,3 +338,14 @@ def test_caches_checks_per_distinct_value(tmp_path: Path, cohort: Cohort, monkey
     rows = [row(生源地="湖南省岳阳县") for _ in range(5)] + [row(生源地="北京市海淀区") for _ in range(5)]
     assert run(make_book(tmp_path / "a.xlsx", rows), cohort).ok
     assert sorted(calls) == ["北京市海淀区", "湖南省岳阳县"]
+
+
+def test_bulk_insert_keeps_punctuation(tmp_path: Path, cohort: Cohort) -> None:
+    """Commas, quotes and backslashes survive the bulk insert (COPY on PostgreSQL) byte for byte."""
+    unit = '岳阳市"教育局",人事科\\N'
+    outcome = run(make_book(tmp_path / "a.xlsx", [row(姓名="阿依古丽·买买提", 培养方式="定向", 定向或委培单位=unit)]),
+                  cohort)
+    assert outcome.ok, outcome.errors
+    stored = db.session.execute(select(Graduate.name, Graduate.training_unit, Graduate.version)
+                                .where(Graduate.cohort_id == cohort.id)).one()
+    assert tuple(stored) == ("阿依古丽·买买提", unit, 1)

@@ -131,3 +131,24 @@ def test_copy_student_values_applies_pending_change_requests(app: Any, as_role: 
         request = db.session.execute(select(ChangeRequest).where(ChangeRequest.graduate_id == pk)).scalar_one()
         assert request.status == "approved"
         assert db.session.get(Graduate, pk).origin == "湖南省岳阳市岳阳楼区"
+
+
+def test_edit_losing_a_race_to_a_decision_changes_nothing(app: Any, as_role: Any) -> None:
+    """An ORM edit carries the loaded version: if a decision lands in between, the edit is refused, not merged."""
+    from sqlalchemy.orm.exc import StaleDataError
+    from sqlalchemy import update
+
+    with app.app_context():
+        pk = make_graduates(1, "secondary", "101")[0]
+        graduate = db.session.get(Graduate, pk)
+        graduate.archive_unit = "并发修改"
+        with db.engine.begin() as other:  # another request's decision commits first
+            other.execute(update(Graduate).where(Graduate.id == pk).values(status="central", version=2))
+        try:
+            db.session.commit()
+            raised = False
+        except StaleDataError:
+            db.session.rollback()
+            raised = True
+        assert raised
+        assert db.session.get(Graduate, pk).archive_unit == "岳阳县第一中学"

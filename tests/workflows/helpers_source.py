@@ -35,10 +35,12 @@ def user(username: str) -> User:
 
 
 def department_id(code: str) -> int:
+    """The id of a demo department by its code (101 = college_a, 102 = college_b)."""
     return db.session.execute(select(Department.id).where(Department.code == code)).scalar_one()
 
 
 def demo_cohort_id() -> int:
+    """The demo (current) cohort every own graduate belongs to."""
     return db.session.execute(select(Cohort.id).where(Cohort.is_current.is_(True))).scalars().first()
 
 

@@ -233,8 +233,9 @@ def test_reviewer_approve_racing_the_students_resubmission_is_not_lost(pg: Any) 
                 assert approve.reason and CHINESE.search(approve.reason)
             db.session.expire_all()
             row = db.session.get(Graduate, record_id)
-            # the reviewer's approval can only precede the rejection; it never lands on the resubmitted form
-            assert (row.status, row.version, row.mobile) == ("secondary", opened + 2 + approve.ok, mobile)
+            # the reviewer's approval can only precede the rejection; it never lands on the resubmitted form.
+            # Versions: reject, the student's edit (Graduate's version_id_col) and the resubmission, + the approval.
+            assert (row.status, row.version, row.mobile) == ("secondary", opened + 3 + approve.ok, mobile)
             audits = audit_counts([record_id])
             delta = {key[1]: audits[key] - base_audit[key] for key in audits if audits[key] != base_audit[key]}
             assert delta == {"reject": 1, "submit": 1, **({"approve_college": 1} if approve.ok else {})}

@@ -123,8 +123,7 @@ class SourceDetailView(BaseView):
                 flash(f"{source_form.FIELDS_BY_KEY[key].label}：{message}", "danger")
             return redirect(url_for("SourceDetailView.detail", pk=pk))
         changes = source_form.apply(graduate, stored)
-        if changes:
-            graduate.version += 1
+        if changes:  # the version moves with the UPDATE (Graduate's version_id_col)
             graduate.updated_at = utcnow()
             audit.record("graduate.reviewer_edited", "graduate", graduate.id, changes=changes)
             db.session.commit()
