@@ -7,7 +7,7 @@ PORT ?= 8080
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 FLASK := $(BIN)/flask --app run
 
-.PHONY: run test test-sqlite test-pg e2e lint i18n i18n-check migrate-check bench clean
+.PHONY: run test test-sqlite test-pg e2e lint i18n i18n-check migrate-check bench bench-review clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY)"; exit 1; }
@@ -56,6 +56,14 @@ migrate-check: $(VENV)/.installed
 # Not part of `make test`: a 100 000-row registry import against a raw openpyxl read (cached file in .bench-cache/).
 bench: $(VENV)/.installed app/translations/zh/LC_MESSAGES/messages.mo
 	$(BIN)/python -m tests.benchmarks.bench_registry_import $(BENCH_ROWS)
+
+# Not part of `make test`: issue 4's scale figures (batch approve, 1M-row reviewer list, export, deadline rush);
+# PostgreSQL at BENCH_PG_URL (default the test database); the 1M rows are kept in the database gems_bench.
+bench-review: $(VENV)/.installed app/translations/zh/LC_MESSAGES/messages.mo
+	$(BIN)/python tests/benchmarks/bench_review_batch.py
+	$(BIN)/python tests/benchmarks/bench_review_list.py
+	$(BIN)/python tests/benchmarks/bench_review_export.py
+	$(BIN)/python tests/benchmarks/bench_review_rush.py
 
 clean:
 	rm -rf $(VENV) instance

@@ -27,7 +27,7 @@ def demo(graduates: int | None) -> None:
     from app.services.demo import DemoRefused, load_demo
 
     try:
-        report = load_demo(graduates or current_app.config["GEMS_DEMO_GRADUATES"])
+        report = load_demo(graduates or current_app.config["GEMS_DEMO_GRADUATES"], reviews=True)
     except DemoRefused as exc:
         click.echo(str(exc), err=True)
         sys.exit(2)

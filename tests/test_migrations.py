@@ -51,3 +51,20 @@ def test_upgrade_check_bootstrap_and_append_only(empty_db: str, tmp_path: Any) -
         with pytest.raises(Exception, match="append-only"):
             conn.execute(text("update audit_log set action = 'forged'"))
     engine.dispose()
+
+
+def test_demo_command_seeds_a_school_mid_season(empty_db: str, tmp_path: Any) -> None:
+    """`make run`'s demo goes through the real engine: every review state occurs and the audit chain verifies."""
+    env = {**os.environ, "DATABASE_URL": empty_db, "GEMS_INSTANCE_DIR": str(tmp_path), "FLASK_DEBUG": "0"}
+    for args in (("db", "upgrade"), ("gems", "bootstrap"), ("gems", "demo", "--graduates", "300"),
+                 ("gems", "demo"), ("gems", "audit-verify")):
+        done = _flask(env, *args)
+        assert done.returncode == 0, (args, done.stdout[-2000:], done.stderr[-2000:])
+    engine = create_engine(empty_db)
+    with engine.connect() as conn:
+        states = dict(conn.execute(text("select status, count(*) from graduate group by status")).all())
+        assert set(states) == {"draft", "secondary", "central", "complete", "rejected"}, states
+        assert sum(states.values()) == 300  # the second `gems demo` added nothing
+        rejected = conn.execute(text("select college_remark from graduate where status = 'rejected'")).scalars()
+        assert set(rejected) == {"生源地与户籍证明不一致，请核对后重新提交。"}
+    engine.dispose()

@@ -146,8 +146,9 @@ def _account(username: str, name: str, role_name: str, department: Department | 
     return user
 
 
-def load_demo(graduate_count: int) -> str:
-    """Idempotent: the structure and graduates are created once, missing accounts are added."""
+def load_demo(graduate_count: int, reviews: bool = False) -> str:
+    """Idempotent: the structure and graduates are created once, missing accounts are added; `reviews` also moves
+    part of a new demo school through the review workflow (the CLI does, the tests' fixture does not)."""
     if current_app.config.get("GEMS_ENV") == "production":
         raise DemoRefused("GEMS_ENV=production: refusing to create demo accounts with a documented password.")
     school = db.session.execute(select(Department).where(Department.code == SCHOOL_CODE)).scalar_one_or_none()
@@ -176,4 +177,9 @@ def load_demo(graduate_count: int) -> str:
                 graduate.user_id = user.id
     db.session.commit()
     total = db.session.execute(select(db.func.count()).select_from(Graduate)).scalar_one()
-    return f"demo data {'created' if created else 'already present'}: {total} graduates"
+    report = f"demo data {'created' if created else 'already present'}: {total} graduates"
+    if created and reviews:
+        from app.services.demo_reviews import seed_reviews
+
+        report += f" ({seed_reviews()})"
+    return report
