@@ -22,8 +22,10 @@ def create_app(config_class: Optional[object] = None) -> Flask:
 
     from app import models  # noqa: F401  (one metadata for Alembic and FAB)
     from app.extensions import appbuilder, db, migrate
-    from app.services import change_audit  # noqa: F401  (registers the session listener)
-    from app.services import notify_hooks
+    from app.services import (
+        change_audit,  # noqa: F401  (registers the session listener)
+        notify_hooks,
+    )
     from app.timeutil import local_display
 
     notify_hooks.register()

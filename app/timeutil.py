@@ -5,7 +5,7 @@ import datetime
 
 
 def utcnow() -> datetime.datetime:
-    return datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None)
+    return datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
 
 
 def local_display(value: datetime.datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -14,4 +14,4 @@ def local_display(value: datetime.datetime | None, fmt: str = "%Y-%m-%d %H:%M") 
         return ""
     from zoneinfo import ZoneInfo
 
-    return value.replace(tzinfo=datetime.timezone.utc).astimezone(ZoneInfo("Asia/Shanghai")).strftime(fmt)
+    return value.replace(tzinfo=datetime.UTC).astimezone(ZoneInfo("Asia/Shanghai")).strftime(fmt)

@@ -31,7 +31,7 @@ class ChangeRequest(Model):
     decided_by: Mapped[Optional[str]] = mapped_column(String(64))
     decided_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
     decision_remark: Mapped[Optional[str]] = mapped_column(Text)
-    evidence: Mapped[list["Evidence"]] = relationship(back_populates="change_request")
+    evidence: Mapped[list[Evidence]] = relationship(back_populates="change_request")
 
 
 class Evidence(Model):

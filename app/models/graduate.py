@@ -36,7 +36,7 @@ class Graduate(Model):
     exclusion_reason: Mapped[Optional[str]] = mapped_column(String(20))
     # SRC-1: the registry record this graduate is bound to, and when the student confirmed it
     registry_record_id: Mapped[Optional[int]] = mapped_column(ForeignKey("registry_record.id"), unique=True)
-    registry_record: Mapped[Optional["RegistryRecord"]] = relationship()  # noqa: F821
+    registry_record: Mapped[Optional[RegistryRecord]] = relationship()  # noqa: F821
     bound_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
 
     # form section 1: identity (身份信息); coded fields hold national codes (app.validation.codes)

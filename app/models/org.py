@@ -45,10 +45,10 @@ class Department(Model):
         default=DepartmentKind.COLLEGE,
     )
     parent_id: Mapped[Optional[int]] = mapped_column(ForeignKey("department.id"), index=True)
-    parent: Mapped[Optional["Department"]] = relationship(
+    parent: Mapped[Optional[Department]] = relationship(
         remote_side=[id], back_populates="children"
     )
-    children: Mapped[list["Department"]] = relationship(back_populates="parent")
+    children: Mapped[list[Department]] = relationship(back_populates="parent")
     sort_order: Mapped[int] = mapped_column(Integer, default=0, nullable=False)
     active: Mapped[bool] = mapped_column(Boolean, default=True, nullable=False)
 

@@ -6,6 +6,7 @@ from typing import Any
 from flask import Response, current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_appbuilder import expose
 from flask_appbuilder.actions import action
+from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.security.views import AuthDBView, SimpleFormView, UserDBModelView
 from flask_appbuilder.utils.base import get_safe_redirect
@@ -15,8 +16,6 @@ from flask_login import login_user
 from werkzeug.security import check_password_hash
 from wtforms import PasswordField
 from wtforms.validators import DataRequired, EqualTo
-
-from flask_appbuilder.models.sqla.interface import SQLAInterface
 
 from app.extensions import db
 from app.models.user import User

@@ -5,12 +5,12 @@ from typing import Any
 
 from flask import abort, flash, redirect, request
 from flask_appbuilder import ModelRestApi, ModelView
-from flask_appbuilder.models.sqla.interface import SQLAInterface
-from flask_appbuilder.security.decorators import has_access
 from flask_appbuilder.baseviews import expose
+from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 
 from app.scope import scope_base_filters
+
 
 def _scoped_rel_queries(model: Any) -> dict[str, list[list[Any]]]:
     """Scope every relation dropdown whose target model has a scope, so a form cannot pick another college's row."""

@@ -6,6 +6,10 @@ from flask_babel import lazy_gettext as _l
 
 from app.security.views import StaffAccountModelView
 from app.views.accounts import GrantRolesView
+from app.views.audit import AuditLogModelView
+from app.views.changes import ChangeRequestModelView, StudentChangeRequestsView
+from app.views.evidence import EvidenceView
+from app.views.inbox import InboxView
 from app.views.org import (
     CohortModelView,
     DepartmentApi,
@@ -14,17 +18,12 @@ from app.views.org import (
     GraduateModelView,
     MajorModelView,
 )
-from app.views.audit import AuditLogModelView
-from app.views.changes import ChangeRequestModelView, StudentChangeRequestsView
-from app.views.evidence import EvidenceView
-from app.views.supplementary import SupplementaryReportModelView
 from app.views.registry_import import (
     ImportJobModelView,
     RegistryImportView,
     RegistryRecordModelView,
     register_upload_limit,
 )
-from app.views.inbox import InboxView
 from app.views.review.api import SourceReviewApi
 from app.views.review.source_detail import SourceDetailView
 from app.views.review.source_export import SourceExportView
@@ -32,6 +31,7 @@ from app.views.review.source_list import SourceReviewView
 from app.views.student import CATEGORY as STUDENT_SERVICES
 from app.views.student_bind import StudentBindView
 from app.views.student_form import StudentSourceView
+from app.views.supplementary import SupplementaryReportModelView
 from app.views.workflow_admin import WorkflowAdminView
 
 

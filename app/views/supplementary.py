@@ -123,9 +123,7 @@ class SupplementaryReportModelView(ScopedModelView):
         "submitted_at": local_display,
         "created_at": local_display,
         **{column: coded(choices) for column, choices in CODE_LISTS.items()},
-        **{column: blank_if_none for column in ("birth_date", "origin", "exam_no", "enrolment_date",
-                                                "graduation_date", "qualification_name", "qualification_level",
-                                                "qualification_issuer", "qualification_date", "graduate")},
+        **dict.fromkeys(("birth_date", "origin", "exam_no", "enrolment_date", "graduation_date", "qualification_name", "qualification_level", "qualification_issuer", "qualification_date", "graduate"), blank_if_none),
     }
 
     # -- draft-only editing -------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ class Transition:
     requires_reason: bool = False
     guards: tuple[Guard, ...] = ()
     # extra column values written in the same UPDATE as the status (who decided, when, the remark)
-    sets: Optional[Callable[["FireContext"], dict[str, Any]]] = None
+    sets: Optional[Callable[[FireContext], dict[str, Any]]] = None
 
 
 @dataclass
@@ -74,7 +74,7 @@ class Workflow:
         self.refusals = dict(refusals or {})  # (trigger, state) -> specific message for an illegal source
         self.status_attr = status_attr
         self.version_attr = version_attr
-        self.after_fire: list[Callable[["Workflow", str, list[Any], FireContext], None]] = []
+        self.after_fire: list[Callable[[Workflow, str, list[Any], FireContext], None]] = []
         self.machine = Machine(
             model=None,
             states=list(self.states),

@@ -5,7 +5,7 @@ import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from app.services.comparison import APPROVED_CHANGE, MATCH, MISMATCH, NOT_COMPARED, KEY_FIELDS_BY_NAME, compare
+from app.services.comparison import APPROVED_CHANGE, KEY_FIELDS_BY_NAME, MATCH, MISMATCH, NOT_COMPARED, compare
 
 REGISTRY = SimpleNamespace(name="张三", gender="1", ethnicity="01", origin="湖南省岳阳县", exam_no="22430621000001",
                            major_code="080901", graduation_date=datetime.date(2026, 6, 30), education_level="31",

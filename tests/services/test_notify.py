@@ -70,7 +70,7 @@ def test_batch_approval_notifies_each_student_once(ctx: Any) -> None:
     users = [uid for _, uid in pending]
     counts = dict(db.session.execute(select(Notification.user_id, func.count()).where(
         Notification.user_id.in_(users + [draft_user]), Notification.id > before).group_by(Notification.user_id)).all())
-    assert counts == {uid: 1 for uid in users}
+    assert counts == dict.fromkeys(users, 1)
 
 
 def test_other_channels_receive_the_same_messages(ctx: Any) -> None:

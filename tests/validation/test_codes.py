@@ -67,7 +67,7 @@ def test_unknown_values_are_refused(check, value) -> None:  # type: ignore[no-un
 def test_lists_are_selectfield_choices() -> None:
     """Every list is ordered (code, label) string pairs with unique codes."""
     for choices in (ETHNICITIES, POLITICAL_STATUSES, GENDERS, EDUCATION_LEVELS, SCHOOLING_LENGTHS, TRAINING_MODES):
-        assert all(isinstance(c, str) and isinstance(l, str) for c, l in choices)
+        assert all(isinstance(c, str) and isinstance(label, str) for c, label in choices)
         assert len({c for c, _l in choices}) == len(choices)
 
 

@@ -135,8 +135,8 @@ def test_copy_student_values_applies_pending_change_requests(app: Any, as_role: 
 
 def test_edit_losing_a_race_to_a_decision_changes_nothing(app: Any, as_role: Any) -> None:
     """An ORM edit carries the loaded version: if a decision lands in between, the edit is refused, not merged."""
-    from sqlalchemy.orm.exc import StaleDataError
     from sqlalchemy import update
+    from sqlalchemy.orm.exc import StaleDataError
 
     with app.app_context():
         pk = make_graduates(1, "secondary", "101")[0]

@@ -35,7 +35,7 @@ def test_two_concurrent_fires_exactly_one_wins(app: Any) -> None:
     def decide(tid: int, who: str, barrier: threading.Barrier) -> None:
         with app.app_context():
             actor = db.session.execute(select(User).where(User.username == who)).scalar_one()
-            actor.roles  # load before the race
+            _ = actor.roles  # load before the race
             barrier.wait()
             result = fire(TICKET, "pass_college", tid, actor)
             with lock:

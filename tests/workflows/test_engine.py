@@ -8,7 +8,6 @@ from sqlalchemy import select
 
 from app.extensions import db
 from app.models.audit import AuditLog
-from app.models.org import Department
 from app.models.user import User
 from app.workflows import WorkflowError, fire, fire_many
 from tests.workflows.ticket import TICKET, TestBase, Ticket

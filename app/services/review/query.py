@@ -179,6 +179,4 @@ def stream(columns: list[Column], f: ReviewFilter, user: Any, *, sort: Optional[
     if ids is not None:
         where.append(Graduate.id.in_(ids))
     stmt = base_select(columns).where(and_(*where)).order_by(*ordering(sort, direction))
-    result = db.session.execute(stmt.execution_options(yield_per=batch))
-    for row in result.mappings():
-        yield row
+    yield from db.session.execute(stmt.execution_options(yield_per=batch)).mappings()

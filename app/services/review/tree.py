@@ -27,7 +27,7 @@ class DeptNode:
     name: str
     code: str
     majors: list[MajorNode] = field(default_factory=list)
-    children: list["DeptNode"] = field(default_factory=list)
+    children: list[DeptNode] = field(default_factory=list)
 
     @property
     def pending(self) -> int:

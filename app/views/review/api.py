@@ -18,7 +18,6 @@ from app.workflows.engine import FireResult, WorkflowError
 from app.workflows.source_info import SOURCE_INFO
 
 
-
 def _results(result: FireResult) -> dict[str, Any]:
     return {"action": result.trigger, "done": len(result.done), "skipped": len(result.skipped),
             "results": [{"id": r.id, "ok": r.ok, "reason": r.reason, "from": r.from_state, "to": r.to_state}

@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 
 from app.extensions import db
-from app.views.review import PERMISSIONS
 from app.models.change import ChangeRequest
 from app.models.graduate import Graduate
 from app.scope import scope_clause
@@ -23,6 +22,7 @@ from app.services.comparison import compare
 from app.services.review import batch
 from app.services.review.history import history
 from app.timeutil import utcnow
+from app.views.review import PERMISSIONS
 from app.workflows.change_request import CHANGE_REQUEST
 from app.workflows.change_request import SUBMITTED as CR_SUBMITTED
 from app.workflows.engine import WorkflowError, fire_many, why_not

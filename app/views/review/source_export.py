@@ -14,7 +14,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from app.extensions import db
-from app.views.review import PERMISSIONS
 from app.models.graduate import Graduate
 from app.models.registry import ImportJob
 from app.security.pii import show_id, show_phone
@@ -22,7 +21,7 @@ from app.services import audit, source_form
 from app.services.comparison import approved_claims, compare
 from app.services.import_jobs import job_status
 from app.services.review import columns, export, query
-from app.views.review import params
+from app.views.review import PERMISSIONS, params
 from app.workflows.source_info import SOURCE_INFO
 
 PRINT_LIMIT = 500
@@ -58,7 +57,7 @@ class SourceExportView(BaseView):
         if total > export.SYNC_LIMIT:
             job = export.start_job(cols, f, g.user, ids, total)
             return redirect(url_for("SourceExportView.export_job", job_id=job.id))
-        handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)
+        handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)  # noqa: SIM115 - removed after sending
         handle.close()
         export.write(handle.name, cols, f, g.user, ids)
 

@@ -11,12 +11,11 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
-from app.views.review import PERMISSIONS
 from app.security.pii import can_see_full
 from app.services import preferences
 from app.services.review import batch, columns, query, tree
 from app.services.review.batch_fields import BATCH_FIELDS, BatchValueError, parse_batch_value
-from app.views.review import options, params
+from app.views.review import PERMISSIONS, options, params
 from app.workflows.engine import WorkflowError
 
 
