@@ -6,7 +6,7 @@ from html import escape
 
 from app.workflows.base import Workflow
 
-BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 190, 54, 110, 46, 30
+BOX_W, BOX_H, GAP_X, GAP_Y, MARGIN = 180, 54, 170, 40, 30
 
 
 def _depths(workflow: Workflow) -> dict[str, int]:
@@ -46,19 +46,31 @@ def svg(workflow: Workflow) -> str:
         for row, state in enumerate(states):
             pos[state] = (MARGIN + col * (BOX_W + GAP_X), MARGIN + 40 + row * (BOX_H + GAP_Y * 3))
     width = MARGIN * 2 + (max(columns) + 1) * (BOX_W + GAP_X)
-    height = MARGIN * 2 + 80 + max(len(s) for s in columns.values()) * (BOX_H + GAP_Y * 3) + 120
+    backward = sum(1 for source, dest, _t in _edges(workflow) if depth[dest] <= depth[source])
+    height = MARGIN * 2 + 40 + max(len(s) for s in columns.values()) * (BOX_H + GAP_Y * 3) + 34 * backward
     parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
              f'viewBox="0 0 {width} {height}" font-family="Noto Sans CJK SC, Microsoft YaHei, sans-serif" '
              f'font-size="13" role="img" aria-label="{escape(workflow.name)}">',
              '<defs><marker id="arrow" markerWidth="10" markerHeight="8" refX="9" refY="4" orient="auto">'
              '<path d="M0,0 L10,4 L0,8 z" fill="#555"/></marker></defs>']
     parallel: dict[tuple[str, str], int] = defaultdict(int)
-    for source, dest, trigger in _edges(workflow):
+    backs: list[tuple[str, str]] = []
+
+    def parallel_back(source: str, dest: str) -> int:
+        """Backward arrows are stacked one below the other so their labels never collide."""
+        if depth[dest] > depth[source] or pos[source][0] == pos[dest][0]:
+            return 0
+        backs.append((source, dest))
+        return len(backs) - 1
+
+    for source, dest, trigger in sorted(_edges(workflow), key=lambda e: pos[e[0]][0] == pos[e[1]][0]):
         transition = workflow.transitions[trigger]
-        label = f"{transition.label}（{'、'.join(sorted(transition.roles))}）"
+        label = str(transition.label)  # who may fire it is in the table and in the arrow's tooltip
+        roles = "、".join(sorted(transition.roles))
         n = parallel[(source, dest)]
         parallel[(source, dest)] += 1
-        parts.append(_arrow(pos[source], pos[dest], label, forward=depth[dest] > depth[source], offset=n))
+        parts.append(_arrow(pos[source], pos[dest], label, roles, forward=depth[dest] > depth[source], offset=n,
+                            back_index=parallel_back(source, dest)))
     for state, (x, y) in pos.items():
         initial = state == workflow.initial
         editable = workflow.editable.get(state)
@@ -66,28 +78,41 @@ def svg(workflow: Workflow) -> str:
                      f'fill="{"#e8f4fd" if initial else "#fff"}" stroke="#337ab7" stroke-width="{2 if initial else 1.2}"/>')
         parts.append(f'<text x="{x + BOX_W / 2}" y="{y + 22}" text-anchor="middle" font-weight="bold">'
                      f'{escape(workflow.label(state))}</text>')
-        note = "✎ " + "、".join(sorted(editable)) if editable else state
+        who = "、".join(sorted(editable)) if editable else ""
+        note = f"✎ {len(editable)}" if editable else "🔒"
         parts.append(f'<text x="{x + BOX_W / 2}" y="{y + 41}" text-anchor="middle" fill="#777" font-size="11">'
-                     f'{escape(note)}</text>')
+                     f'<title>{escape(who)}</title>{escape(state)} {note}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
 
-def _arrow(a: tuple[int, int], b: tuple[int, int], label: str, forward: bool, offset: int) -> str:
-    """Forward arrows go straight between box edges; backward ones curve below the boxes."""
+def _arrow(a: tuple[int, int], b: tuple[int, int], label: str, roles: str, forward: bool, offset: int,
+           back_index: int = 0) -> str:
+    """Forward arrows go straight between box edges; backward ones loop below the boxes, each a level lower."""
     (ax, ay), (bx, by) = a, b
+    if ax == bx and ay != by:  # same column: straight down (or up) between the boxes, label beside the line
+        x = ax + BOX_W / 2 + 30 + offset * 16
+        y1, y2 = (ay + BOX_H, by) if by > ay else (ay, by + BOX_H)
+        path = f"M{x},{y1} L{x},{y2}"
+        lx, ly = x + 6, (y1 + y2) / 2 + 4
+        return (f'<g><title>{escape(roles)}</title>'
+                f'<path d="{path}" fill="none" stroke="#555" stroke-width="1.3" marker-end="url(#arrow)"/>'
+                f'<text x="{lx}" y="{ly}" text-anchor="start" fill="#333" font-size="12">{escape(label)}</text></g>')
     if forward and ay == by:
-        x1, y1, x2, y2 = ax + BOX_W, ay + BOX_H / 2 + offset * 14, bx, by + BOX_H / 2 + offset * 14
+        shift = offset * 18
+        x1, y1, x2, y2 = ax + BOX_W, ay + BOX_H / 2 - 8 + shift, bx, by + BOX_H / 2 - 8 + shift
         path = f"M{x1},{y1} L{x2},{y2}"
-        lx, ly = (x1 + x2) / 2, y1 - 6
+        lx, ly = (x1 + x2) / 2, y1 - 5
     elif forward:
         x1, y1, x2, y2 = ax + BOX_W, ay + BOX_H / 2, bx, by + BOX_H / 2
-        path = f"M{x1},{y1} C{x1 + 50},{y1} {x2 - 50},{y2} {x2},{y2}"
-        lx, ly = (x1 + x2) / 2, (y1 + y2) / 2 - 6
+        path = f"M{x1},{y1} C{x1 + 80},{y1} {x2 - 80},{y2} {x2},{y2}"
+        lx, ly = (x1 + x2) / 2 + 20, (y1 + y2) / 2 + 4
     else:
-        x1, y1, x2, y2 = ax + BOX_W / 2, ay + BOX_H, bx + BOX_W / 2, by + BOX_H
-        dip = 60 + offset * 30 + abs(x1 - x2) / 8
-        path = f"M{x1},{y1} C{x1},{y1 + dip} {x2},{y2 + dip} {x2},{y2}"
-        lx, ly = (x1 + x2) / 2, max(y1, y2) + dip * 0.75 + 4
-    return (f'<path d="{path}" fill="none" stroke="#555" stroke-width="1.3" marker-end="url(#arrow)"/>'
-            f'<text x="{lx}" y="{ly}" text-anchor="middle" fill="#333" font-size="12">{escape(label)}</text>')
+        x1, y1, x2, y2 = ax + BOX_W / 2 + 10, ay + BOX_H, bx + BOX_W / 2 - 10, by + BOX_H
+        bottom = max(y1, y2) + 40 + back_index * 34
+        path = f"M{x1},{y1} C{x1},{bottom} {x2},{bottom} {x2},{y2}"
+        lx, ly = (x1 + x2) / 2, bottom - 4
+    return (f'<g><title>{escape(roles)}</title>'
+            f'<path d="{path}" fill="none" stroke="#555" stroke-width="1.3" marker-end="url(#arrow)"/>'
+            f'<text x="{lx}" y="{ly}" text-anchor="middle" fill="#333" font-size="12" paint-order="stroke" '
+            f'stroke="#fff" stroke-width="4">{escape(label)}</text></g>')
