@@ -22,6 +22,7 @@ from app.services.registry_import import ImportOutcome, import_registry
 from app.timeutil import utcnow
 
 log = logging.getLogger(__name__)
+REGISTRY_KIND = "registry"
 UPLOAD_NAME = "upload.xlsx"
 REPORT_NAME = "errors.xlsx"
 STATE_LABELS = {
@@ -57,8 +58,8 @@ def report_file(job: ImportJob) -> Path | None:
 
 def create_job(stream: IO[bytes] | Path, cohort: Cohort, filename: str, user_id: int | None) -> ImportJob:
     """Record a queued job and store its file (copied from ``stream``, a path or an uploaded file)."""
-    job = ImportJob(kind="registry", cohort_id=cohort.id, filename=(filename or UPLOAD_NAME)[:255], state="queued",
-                    phase="", created_by_id=user_id, created_at=utcnow())
+    job = ImportJob(kind=REGISTRY_KIND, cohort_id=cohort.id, filename=(filename or UPLOAD_NAME)[:255],
+                    state="queued", phase="", created_by_id=user_id, created_at=utcnow())
     db.session.add(job)
     db.session.commit()
     folder = job_dir(job.id)
@@ -81,6 +82,7 @@ class JobProgress:
     """
 
     def __init__(self, engine: Engine, job_id: int, echo: Any = None) -> None:
+        """Remember the job, the optional echo (CLI) and whether parallel writes are possible."""
         self.engine = engine
         self.job_id = job_id
         self.echo = echo
@@ -88,11 +90,13 @@ class JobProgress:
         self._last: tuple[str, int] = ("", -1)
 
     def set(self, **values: Any) -> None:
+        """Write job columns in a short transaction of their own."""
         table = ImportJob.__table__
         with self.engine.begin() as conn:
             conn.execute(update(table).where(table.c.id == self.job_id).values(**values))
 
     def __call__(self, phase: str, processed: int, total: int) -> None:
+        """Publish at most every 1000 rows (and at phase changes)."""
         if self.echo is not None:
             self.echo(phase, processed, total)
         if phase == "writing" and not self.parallel_writes:
@@ -105,6 +109,7 @@ class JobProgress:
 
 
 def _finish(progress: JobProgress, outcome: ImportOutcome, report: Path) -> None:
+    """Store the outcome on the job: state, counts, the first errors and the report's place."""
     errors = outcome.listed_errors()
     relative = report.relative_to(Path(current_app.instance_path)).as_posix() if outcome.report_written else None
     progress.set(state="done" if outcome.ok else "rejected", phase="finished", processed=outcome.rows,
@@ -117,7 +122,7 @@ def run_job(job_id: int, actor: tuple[int | None, str, str] | None = None, echo:
     """Run one queued job in the current app context; the outcome is also stored on the job."""
     session = db.session
     job = session.get(ImportJob, job_id)
-    if job is None or job.state != "queued":
+    if job is None or job.state != "queued" or job.kind != REGISTRY_KIND:
         raise ValueError(f"import job {job_id} is not queued")
     cohort, filename = job.cohort, job.filename
     session.commit()  # end the read transaction: the import runs its own
@@ -144,6 +149,7 @@ def run_job(job_id: int, actor: tuple[int | None, str, str] | None = None, echo:
 
 
 def _run_in_thread(app: Flask, job_id: int, actor: tuple[int | None, str, str], locale: str) -> None:
+    """The background thread's body: its own app context and session, the uploader's language."""
     with app.app_context(), force_locale(locale):
         try:
             run_job(job_id, actor)

@@ -56,6 +56,7 @@ def header(key: str) -> str:
 
 
 def _labels(choices: list[tuple[str, str]] | tuple[tuple[str, str], ...]) -> str:
+    """Choice labels joined the Chinese way, for the guide."""
     return "、".join(label for _code, label in choices)
 
 

@@ -62,6 +62,7 @@ class ImportOutcome:
 
     @property
     def error_count(self) -> int:
+        """Every file-level and row-level problem."""
         return len(self.file_errors) + len(self.errors)
 
     def listed_errors(self, limit: int = LISTED_ERRORS) -> list[dict[str, Any]]:
@@ -71,6 +72,7 @@ class ImportOutcome:
         return listed[:limit]
 
     def summary(self) -> str:
+        """One translated sentence for the page, the job list and the CLI."""
         if self.ok:
             return _("Imported %(rows)d rows: %(added)d added, %(updated)d updated, %(unchanged)d unchanged.",
                      rows=self.rows, added=self.added, updated=self.updated, unchanged=self.unchanged)
@@ -85,6 +87,7 @@ def _noop(phase: str, processed: int, total: int) -> None:
 
 
 def _limits() -> tuple[int, float]:
+    """Row cap and timeout from the configuration."""
     config = current_app.config
     return (int(config.get("GEMS_REGISTRY_MAX_ROWS", DEFAULT_MAX_ROWS)),
             float(config.get("GEMS_IMPORT_TIMEOUT_S", DEFAULT_TIMEOUT_S)))
@@ -140,6 +143,7 @@ class _Scan:
 
 def _scan(path: str | os.PathLike[str], sheet: str | None, validator: RowValidator, progress: Progress,
           estimate: int) -> _Scan:
+    """Read and check every row, keeping only compact record tuples and the errors."""
     max_rows, timeout_s = _limits()
     scan = _Scan()
     for row in read_rows(path, columns=COLUMNS, sheet=sheet, max_rows=max_rows, timeout_s=timeout_s):
@@ -186,6 +190,7 @@ def _rows_for_report(path: str | os.PathLike[str], sheet: str | None,
 
 def _write_report(path: str | os.PathLike[str], sheet: str | None, errors: dict[int, list[CellError]],
                   report_path: str | os.PathLike[str] | None) -> bool:
+    """The rejected rows as an Excel file with an error column; False when no report was asked for."""
     if report_path is None:
         return False
     try:
@@ -229,7 +234,11 @@ def import_registry(path: str | os.PathLike[str], cohort: Cohort, *, session: Se
         progress("report", 0, outcome.rejected_rows)
         outcome.report_written = _write_report(path, sheet, scan.errors, report_path)
         return outcome
-    counts = apply_plan(session, plan, cohort.id, job_id, progress)
+    try:
+        counts = apply_plan(session, plan, cohort.id, job_id, progress)
+    except Exception:
+        session.rollback()  # all-or-nothing even when the database refuses a statement half-way
+        raise
     outcome.added, outcome.updated, outcome.unchanged = counts.added, counts.updated, counts.unchanged
     outcome.graduates_added, outcome.graduates_updated = counts.graduates_added, counts.graduates_updated
     audit.record("registry.import", "ImportJob", job_id or "", session=session, actor=actor,

@@ -89,12 +89,14 @@ def check_exclusion_reason(value: object) -> Check:
 
 
 class DeptRef(NamedTuple):
+    """A department as rows refer to it (loaded once, not per row)."""
     id: int
     code: str
     name: str
 
 
 class MajorRef(NamedTuple):
+    """A major as rows refer to it (loaded once, not per row)."""
     id: int
     code: str
     name: str
@@ -113,6 +115,7 @@ class Lookups:
 
     @classmethod
     def load(cls, session: Session) -> Lookups:
+        """Read every department and active major in two queries."""
         by_code: dict[str, DeptRef] = {}
         by_name: dict[str, list[DeptRef]] = {}
         for row in session.execute(select(Department.id, Department.code, Department.name)):
@@ -124,6 +127,7 @@ class Lookups:
         return cls(by_code, by_name, majors)
 
     def subtree(self, department_id: int) -> frozenset[int]:
+        """The department and its sub-units (majors may hang off a sub-unit)."""
         if department_id not in self._subtrees:
             self._subtrees[department_id] = frozenset(department_subtree(department_id))
         return self._subtrees[department_id]
@@ -145,12 +149,14 @@ class RowValidator:
     """Turns one read row into a record tuple (RECORD_FIELDS) or errors; expensive checks cached per value."""
 
     def __init__(self, lookups: Lookups, headers: dict[str, str], today: dt.date | None = None) -> None:
+        """Bind the lookups, the header names errors are reported under, and today's date for ID checks."""
         self.lookups = lookups
         self.headers = headers
         self.today = today or dt.date.today()
         self._cache: dict[tuple[str, Any], Any] = {}
 
     def _cached(self, kind: str, fn: Callable[[Any], Any], value: Any) -> Any:
+        """Run a check once per distinct value: origins and coded fields repeat across thousands of rows."""
         key = (kind, value)
         result = self._cache.get(key)
         if result is None:
@@ -164,6 +170,7 @@ class RowValidator:
         number = row.row_number
 
         def fail(key: str, message: str | None) -> None:
+            """Record one error against a column of this row."""
             errors.append(CellError(number, self.headers.get(key, key), message or "", key))
 
         out: dict[str, Any] = {"student_no": values.get("student_no"), "exam_no": values.get("exam_no"),
@@ -193,6 +200,7 @@ class RowValidator:
 
     def _identity(self, values: dict[str, Any], out: dict[str, Any],
                   fail: Callable[[str, str | None], None]) -> tuple[str | None, dt.date | None]:
+        """The ID number checked (15→18 upgrade, checksum, date); returns the gender and birth date it gives."""
         raw = values.get("id_number")
         out["id_number"] = raw
         if not raw:
@@ -206,6 +214,7 @@ class RowValidator:
 
     def _gender_and_birth(self, values: dict[str, Any], out: dict[str, Any],
                           fail: Callable[[str, str | None], None], gender: str | None, born: dt.date | None) -> None:
+        """Gender and birth date from the ID, and any given value must agree with it."""
         out["gender"], out["birth_date"] = gender, born
         given = values.get("gender")
         if given is not None:
@@ -227,6 +236,7 @@ class RowValidator:
 
     def _coded(self, key: str, check: Callable[[Any], Check], value: Any,
                fail: Callable[[str, str | None], None]) -> str | None:
+        """A coded field as its national code, or a row error."""
         if value is None:
             return None
         result = self._cached(key, check, value)
@@ -236,6 +246,7 @@ class RowValidator:
         return result.value
 
     def _origin(self, value: Any, out: dict[str, Any], fail: Callable[[str, str | None], None]) -> None:
+        """生源地 in canonical form with its code; a recognisable mistake carries the suggestion."""
         out["origin"] = out["origin_code"] = None
         if value is None:
             return
@@ -250,6 +261,7 @@ class RowValidator:
 
     def _inclusion(self, values: dict[str, Any], out: dict[str, Any],
                    fail: Callable[[str, str | None], None]) -> None:
+        """REG-2: 是否上报 and 不上报原因 must agree."""
         included, reason = values.get("included"), values.get("exclusion_reason")
         out["included"], out["exclusion_reason"] = True, None
         code = None
@@ -270,6 +282,7 @@ class RowValidator:
 
     def _placement(self, values: dict[str, Any], out: dict[str, Any],
                    fail: Callable[[str, str | None], None]) -> None:
+        """Department by code or exact name, major by code (or exact name) within that department's subtree."""
         out["major_code"], out["major_name"] = values.get("major_code"), values.get("major_name")
         dept = self._department(values.get("department_code"), values.get("department_name"), fail)
         out["department_id"] = dept.id if dept else None
@@ -294,6 +307,7 @@ class RowValidator:
 
     def _department(self, code: str | None, name: str | None,
                     fail: Callable[[str, str | None], None]) -> DeptRef | None:
+        """The department a row names, or a row error saying what to add or correct."""
         if not code and not name:
             fail("department_code", _("Fill in the department code or the department name."))
             return None

@@ -42,6 +42,7 @@ class Plan:
 
 @dataclass
 class Counts:
+    """What an applied plan changed, for the page and the audit entry."""
     added: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -50,6 +51,7 @@ class Counts:
 
 
 def _conflict(row: int, column: str, message: str) -> CellError:
+    """A row error found while matching with existing records."""
     return CellError(row, column, message, None)
 
 
@@ -107,6 +109,7 @@ def plan_changes(session: Session, cohort_id: int, records: Sequence[tuple[Any, 
 
 
 def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
+    """Slices of CHUNK items, so progress moves and statements stay bounded."""
     for start in range(0, len(items), CHUNK):
         yield items[start:start + CHUNK]
 
@@ -142,6 +145,7 @@ def _bulk_insert(session: Session, table: Table, rows: Sequence[dict[str, Any]])
 
 
 def _registry_values(record: tuple[Any, ...], names: Iterable[str]) -> dict[str, Any]:
+    """The named fields of a record tuple as a dict."""
     return {name: record[IDX[name]] for name in names}
 
 

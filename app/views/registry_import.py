@@ -34,6 +34,7 @@ from app.scope import scope_clause
 from app.security.pii import show_id
 from app.services import audit
 from app.services.import_jobs import (
+    REGISTRY_KIND,
     STATE_LABELS,
     create_job,
     job_status,
@@ -108,7 +109,14 @@ class RegistryRecordModelView(ScopedModelView):
     }
 
 
+JOB_KINDS = {REGISTRY_KIND: _l("Registry import"), "export": _l("Export")}
+
+
 def _job_link(value: Any) -> Markup:
+    """Registry imports link to their result page (the row is already in the session: no extra query)."""
+    job = db.session.get(ImportJob, value)
+    if job is None or job.kind != REGISTRY_KIND:
+        return Markup("#%s") % value
     return Markup('<a href="%s">#%s</a>') % (url_for("RegistryImportView.job", job_id=value), value)
 
 
@@ -125,16 +133,17 @@ class ImportJobModelView(ScopedModelView):
         "id": _l("Import no."), "created_at": _l("Started"), "finished_at": _l("Finished at"),
         "filename": _l("File"), "cohort": _l("Cohort"), "state": _l("Result"), "added": _l("Added"),
         "updated": _l("Updated"), "unchanged": _l("Unchanged"), "error_count": _l("Errors"),
-        "message": _l("Message"), "total": _l("Rows"),
+        "message": _l("Message"), "total": _l("Rows"), "kind": _l("Type"),
     }
-    list_columns = ["id", "created_at", "filename", "cohort", "state", "added", "updated", "unchanged",
+    list_columns = ["id", "kind", "created_at", "filename", "cohort", "state", "added", "updated", "unchanged",
                     "error_count"]
-    show_columns = ["id", "created_at", "finished_at", "filename", "cohort", "state", "total", "added", "updated",
-                    "unchanged", "error_count", "message"]
-    search_columns = ["cohort", "state", "filename"]
+    show_columns = ["id", "kind", "created_at", "finished_at", "filename", "cohort", "state", "total", "added",
+                    "updated", "unchanged", "error_count", "message"]
+    search_columns = ["cohort", "filename"]
     order_columns = ["id", "created_at"]
     base_order = ("id", "desc")
     formatters_columns = {"id": _job_link, "state": lambda value: str(STATE_LABELS.get(value, value)),
+                          "kind": lambda value: str(JOB_KINDS.get(value, value)),
                           "created_at": _local_time, "finished_at": _local_time}
 
 
@@ -142,7 +151,8 @@ def _visible_job(job_id: int) -> ImportJob:
     """The job if the user is its creator or holds a central role (scope), else 404."""
     user = g.user
     job = db.session.execute(select(ImportJob).where(
-        ImportJob.id == job_id, or_(scope_clause(ImportJob, user), ImportJob.created_by_id == user.id))
+        ImportJob.id == job_id, ImportJob.kind == REGISTRY_KIND,
+        or_(scope_clause(ImportJob, user), ImportJob.created_by_id == user.id))
     ).scalar_one_or_none()
     if job is None:
         abort(404)
@@ -150,6 +160,7 @@ def _visible_job(job_id: int) -> ImportJob:
 
 
 def _cohorts() -> list[Cohort]:
+    """Cohorts for the upload form, newest first."""
     return list(db.session.execute(select(Cohort).order_by(Cohort.year.desc())).scalars())
 
 
@@ -159,10 +170,12 @@ class RegistryImportView(BaseView):
     route_base = ROUTE
     class_permission_name = "RegistryImport"
     default_view = "form"
-    method_permission_name = {name: "import" for name in ("form", "upload", "template", "job", "status", "report")}
+    method_permission_name = dict.fromkeys(("form", "upload", "template", "job", "status", "report"), "import")
 
     def _form(self, status: int = 200, message: str | None = None) -> Any:
-        recent = db.session.execute(select(ImportJob).where(scope_clause(ImportJob, g.user))
+        """The upload page with the recent imports and an optional message."""
+        recent = db.session.execute(select(ImportJob).where(scope_clause(ImportJob, g.user),
+                                                            ImportJob.kind == REGISTRY_KIND)
                                     .order_by(ImportJob.id.desc()).limit(10)).scalars().all()
         limit_mb = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) // (1024 * 1024)
         return self.render_template("registry/upload.html", cohorts=_cohorts(), recent=recent, message=message,
@@ -171,17 +184,20 @@ class RegistryImportView(BaseView):
     @expose("/")
     @has_access
     def form(self) -> Any:
+        """The upload page."""
         return self._form()
 
     @expose("/template")
     @has_access
     def template(self) -> Any:
+        """Download the import template."""
         return send_file(io.BytesIO(registry_template()), mimetype=XLSX, as_attachment=True,
                          download_name=_("registry-import-template.xlsx"))
 
     @expose("/upload", methods=["POST"])
     @has_access
     def upload(self) -> Any:
+        """Store the file as a job and start the import; then show the job's page."""
         try:
             upload = request.files.get("file")
             cohort_id = request.form.get("cohort", type=int)
@@ -199,6 +215,7 @@ class RegistryImportView(BaseView):
     @expose("/job/<int:job_id>")
     @has_access
     def job(self, job_id: int) -> Any:
+        """A job's progress, or its outcome with the errors."""
         job = _visible_job(job_id)
         errors = json.loads(job.errors_json or "[]")
         return self.render_template("registry/job.html", job=job, status=job_status(job), errors=errors,
@@ -207,11 +224,13 @@ class RegistryImportView(BaseView):
     @expose("/job/<int:job_id>/status")
     @has_access
     def status(self, job_id: int) -> Any:
+        """The JSON the job page polls."""
         return jsonify(job_status(_visible_job(job_id)))
 
     @expose("/job/<int:job_id>/report")
     @has_access
     def report(self, job_id: int) -> Any:
+        """The rejected rows with their errors, for the job's creator or central roles."""
         path = report_file(_visible_job(job_id))
         if path is None:
             abort(404)
@@ -220,6 +239,7 @@ class RegistryImportView(BaseView):
 
 
 def too_large_message() -> str:
+    """What to do when a file exceeds MAX_CONTENT_LENGTH, with the limit in MB."""
     limit = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) / (1024 * 1024)
     return _("The file is larger than the upload limit of %(mb)d MB. Split it into smaller files (for example "
              "by department) and import them one after another.", mb=int(limit))

@@ -46,6 +46,7 @@ _CT = "application/vnd.openxmlformats-officedocument.spreadsheetml"
 
 
 def _column(index: int) -> str:
+    """Excel column letters for a 1-based index."""
     name = ""
     while index:
         index, rest = divmod(index - 1, 26)
@@ -114,7 +115,8 @@ def generate(path: Path, rows: int) -> None:
 
     rng = random.Random(2027)
     origins = {region: canonical_origin(region) for region in REGIONS}
-    majors = [(code, name, major_code, major_name) for code, name, items in COLLEGES for major_code, major_name in items]
+    majors = [(code, name, major_code, major_name)
+              for code, name, items in COLLEGES for major_code, major_name in items]
     data: list[list[Any]] = [[spec.header for spec in COLUMNS]]
     for n in range(rows):
         male = n % 2 == 0
@@ -147,6 +149,7 @@ def measure_raw(path: Path) -> dict[str, Any]:
 
 
 def _bench_app(url: str, instance: Path) -> Any:
+    """The app on the bench database, with a throw-away instance folder."""
     os.environ["GEMS_INSTANCE_DIR"] = str(instance)
     os.environ.setdefault("SECRET_KEY", "bench")
     import config
@@ -154,7 +157,8 @@ def _bench_app(url: str, instance: Path) -> Any:
 
     attrs: dict[str, Any] = {"SQLALCHEMY_DATABASE_URI": url, "GEMS_ENV": "bench", "TESTING": False}
     if url.startswith("postgresql"):
-        attrs["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": f"-csearch_path={os.environ['BENCH_SCHEMA']}"}}
+        schema = os.environ["BENCH_SCHEMA"]
+        attrs["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"options": f"-csearch_path={schema}"}}
     return create_app(type("BenchConfig", (config.Config,), attrs))
 
 
@@ -181,11 +185,13 @@ def measure_import(path: Path, url: str) -> dict[str, Any]:
             assert outcome.ok, outcome.listed_errors(5)
             db.session.remove()
             db.engine.dispose()
-    return {"seconds": seconds, "cpu_seconds": cpu, "rows": outcome.rows, "added": outcome.added, "graduates": outcome.graduates_added,
+    return {"seconds": seconds, "cpu_seconds": cpu, "rows": outcome.rows, "added": outcome.added,
+            "graduates": outcome.graduates_added,
             "rss_before_mb": before, "peak_rss_mb": _rss_mb()}
 
 
 def _pg_reachable() -> bool:
+    """Whether the optional PostgreSQL run can happen."""
     try:
         import psycopg2
 
@@ -196,12 +202,14 @@ def _pg_reachable() -> bool:
 
 
 def _child(*args: str, env: dict[str, str] | None = None) -> dict[str, Any]:
+    """Run one measurement in a fresh interpreter and read its JSON line."""
     out = subprocess.run([sys.executable, "-m", "tests.benchmarks.bench_registry_import", *args], cwd=ROOT,
                          check=True, capture_output=True, text=True, env={**os.environ, **(env or {})})
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def _pg_run(path: Path) -> dict[str, Any]:
+    """The import measured in a PostgreSQL schema of its own, dropped afterwards."""
     from sqlalchemy import create_engine, text
 
     schema = f"bench_{uuid.uuid4().hex[:8]}"
@@ -217,6 +225,7 @@ def _pg_run(path: Path) -> dict[str, Any]:
 
 
 def main(rows: int) -> None:
+    """Generate (once), measure, print the table and write .bench-cache/registry.json."""
     CACHE.mkdir(exist_ok=True)
     path = CACHE / f"registry-{rows}.xlsx"
     if not path.exists():

@@ -99,14 +99,17 @@ def cohort(ctx: Any) -> Iterator[Cohort]:
 
 
 def run(path: Path, cohort: Cohort, **kwargs: Any) -> ImportOutcome:
+    """Import a file into the test cohort."""
     return import_registry(path, cohort, **kwargs)
 
 
 def count(model: Any, cohort: Cohort) -> int:
+    """Rows of a model in the test cohort."""
     return db.session.execute(select(func.count()).select_from(model).where(model.cohort_id == cohort.id)).scalar_one()
 
 
 def errors_of(outcome: ImportOutcome, row_number: int | None = None) -> list[str]:
+    """Errors as 'column:message' strings, optionally of one row."""
     return [f"{e.column_header}:{e.message}" for e in outcome.errors if row_number in (None, e.row)]
 
 

@@ -70,6 +70,7 @@ def test_dtd_and_entities_are_refused(tmp_path: Path, cohort: Any) -> None:
     doctype = b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;">]>'
 
     def edit(name: str, data: bytes) -> bytes:
+        """Put a DTD with entities in front of the first sheet."""
         if name == "xl/worksheets/sheet1.xml":
             return doctype + data[data.index(b"<worksheet"):]
         return data
@@ -106,6 +107,7 @@ def test_row_cap_and_timeout(tmp_path: Path, cohort: Any, app: Any, monkeypatch:
 
 
 def _cli(app: Any, *args: str) -> Any:
+    """Run `flask gems import-registry` with these arguments."""
     return app.test_cli_runner().invoke(args=["gems", "import-registry", *args])
 
 

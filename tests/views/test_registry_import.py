@@ -68,6 +68,7 @@ def student(app: Any) -> Iterator[Browser]:
 
 
 def upload(browser: Browser, cohort_id: Any, path: Path | None, name: str = "学籍.xlsx") -> Any:
+    """Post the upload form like a browser (CSRF token from the page)."""
     data: dict[str, Any] = {"cohort": str(cohort_id)}
     if path is not None:
         data["file"] = (io.BytesIO(path.read_bytes()), name)
@@ -75,6 +76,7 @@ def upload(browser: Browser, cohort_id: Any, path: Path | None, name: str = "学
 
 
 def job_id_of(response: Any) -> int:
+    """The job id the upload redirected to."""
     assert response.status_code == 302, response.get_data(as_text=True)[:300]
     match = re.search(r"/registry-import/job/(\d+)$", response.headers["Location"])
     assert match, response.headers["Location"]
@@ -192,3 +194,24 @@ def test_background_thread_publishes_progress(app: Any, as_role: Any, cohort: An
         assert time.monotonic() < deadline
         time.sleep(0.2)
     assert (status["state"], status["added"], status["processed"]) == ("done", 30, 30)
+
+
+def test_other_job_kinds_stay_out_of_the_import_pages(app: Any, as_role: Any) -> None:
+    """An export job shares the table but is never served by the registry import's job, status or report pages."""
+    with app.app_context():
+        school_id = db.session.execute(select(User.id).where(User.username == "school")).scalar_one()
+        job = ImportJob(kind="export", filename="export.xlsx", state="done", phase="finished",
+                        report_path="exports/x.xlsx", created_by_id=school_id)
+        db.session.add(job)
+        db.session.commit()
+        job_id = job.id
+    try:
+        school = as_role("school")
+        for suffix in ("", "/status", "/report"):
+            assert school.get(f"/registry-import/job/{job_id}{suffix}").status_code == 404, suffix
+        listing = school.get("/import-jobs/list/").get_data(as_text=True)
+        assert "导出" in listing and f'/registry-import/job/{job_id}"' not in listing
+    finally:
+        with app.app_context():
+            db.session.delete(db.session.get(ImportJob, job_id))
+            db.session.commit()
