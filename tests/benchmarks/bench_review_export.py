@@ -51,7 +51,7 @@ def ensure_data(rows: int) -> Path:
         db.session.remove()
         db.engine.dispose()
     partial.rename(path)
-    print(f"generated {rows:,} graduates in {path.name} in {t.seconds:.0f} s")
+    print(f"generated {rows:,} graduates in {path.name} in {t.seconds:.0f} s", file=sys.stderr)
     return path
 
 
@@ -59,14 +59,20 @@ def _app(path: Path) -> Any:
     return rd.bench_app(f"sqlite:///{path}")
 
 
+def prepare(rows: int, sql_file: Path) -> dict[str, Any]:
+    """Child process: make sure the data exists, and write the exact SELECT our export streams (all 40 columns,
+    school scope) as literal SQL for the raw baseline. (One Flask-AppBuilder app per process.)"""
+    path = ensure_data(rows)
+    sql_file.write_text(export_sql(path), encoding="utf-8")
+    return {"path": str(path)}
+
+
 def export_sql(path: Path) -> str:
-    """The exact SELECT our export streams (all 40 columns, school scope), as literal SQL for the raw baseline."""
     from app.extensions import db
     from app.services.review import query
     from app.services.review.columns import COLUMNS
 
-    app = _app(path)
-    with app.app_context():
+    with _app(path).app_context():
         school = rd.user_by_name("school")
         stmt = (query.base_select(list(COLUMNS)).where(*query.conditions(query.ReviewFilter(), school))
                 .order_by(*query.ordering(None, "asc")))
@@ -139,10 +145,9 @@ def _row_count(out: Path) -> int:
 
 
 def main(rows: int) -> dict[str, Any]:
-    path = ensure_data(rows)
     with tempfile.TemporaryDirectory() as tmp:
         sql_file = Path(tmp) / "export.sql"
-        sql_file.write_text(export_sql(path), encoding="utf-8")
+        path = Path(_child("prepare", str(rows), str(sql_file))["path"])
         raw = _child("raw", str(path), str(sql_file), f"{tmp}/raw.xlsx")
         ours = _child("ours", str(path), f"{tmp}/ours.xlsx")
         written = _row_count(Path(f"{tmp}/ours.xlsx"))
@@ -165,7 +170,9 @@ def main(rows: int) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) > 1 and sys.argv[1] == "ours":
+    if len(sys.argv) > 1 and sys.argv[1] == "prepare":
+        print(json.dumps(prepare(int(sys.argv[2]), Path(sys.argv[3]))))
+    elif len(sys.argv) > 1 and sys.argv[1] == "ours":
         print(json.dumps(run_ours(Path(sys.argv[2]), Path(sys.argv[3]))))
     elif len(sys.argv) > 1 and sys.argv[1] == "raw":
         print(json.dumps(run_raw(Path(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))))

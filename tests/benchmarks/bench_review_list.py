@@ -148,6 +148,12 @@ def measure(app: Any, client: Any, url: str, n: int, slowest: dict[str, Any], bu
             "max_ms": max(times) * 1000, "statements": max(counts), "statements_min": min(counts)}
 
 
+def _ratio(stock_over_ours: float) -> str:
+    if stock_over_ours >= 1:
+        return f"ours {stock_over_ours:.1f}x faster"
+    return f"ours {1 / stock_over_ours:.1f}x SLOWER"
+
+
 def explain(app: Any, slowest: dict[str, Any]) -> str:
     from app.extensions import db
 
@@ -197,7 +203,7 @@ def main(requests: int) -> dict[str, Any]:
               f"stock p50 {base['p50_ms']:.0f} ms {base['statements']} stmts", flush=True)
     plan = explain(app, slow_ours)
     rows = [[r["scenario"], r["ours"]["n"], r["ours"]["p50_ms"], r["ours"]["p95_ms"], r["ours"]["statements"],
-             r["stock"]["n"], r["stock"]["p50_ms"], r["stock"]["statements"], f"{r['ratio_p50']:.1f}x",
+             r["stock"]["n"], r["stock"]["p50_ms"], r["stock"]["statements"], _ratio(r["ratio_p50"]),
              rd.verdict(r["ours"]["p95_ms"] <= 100 and r["ours"]["statements"] <= 5 and r["ratio_p50"] >= 10)]
             for r in results]
     print()

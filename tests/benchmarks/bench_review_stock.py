@@ -25,7 +25,7 @@ class StockGraduateView(ModelView):
     class_permission_name = PERMISSION_VIEW
     list_columns = ["student_no", "name", "gender", "id_number", "department", "major", "origin", "status",
                     "submitted_at"]
-    search_columns = ["department", "status", "origin", "name", "student_no"]
+    search_columns = ["department", "status", "origin", "name", "student_no", "id_number"]
     order_columns = ["student_no", "name", "origin", "status", "submitted_at"]
     base_order = ("student_no", "asc")
     page_size = 20

@@ -104,10 +104,8 @@ def pg_schema(prefix: str = "bench_review") -> Iterator[str]:
 
 def prepare(app: Any) -> Structure:
     """Tables, roles and the demo school (7 colleges, 30 majors, the 2026 cohort, demo staff accounts)."""
-    from sqlalchemy import select
 
     from app.extensions import db
-    from app.models.org import Cohort, Department, DepartmentKind, Major
     from app.services.bootstrap import sync_permissions_and_roles
     from app.services.demo import load_demo
 
@@ -255,7 +253,7 @@ def percentile(values: Sequence[float], p: float) -> float:
 class Timer:
     """`with Timer() as t: ...; t.seconds`."""
 
-    def __enter__(self) -> "Timer":
+    def __enter__(self) -> Timer:
         self.start = time.perf_counter()
         self.seconds = 0.0
         return self
@@ -319,7 +317,7 @@ def save(section: str, payload: dict[str, Any]) -> None:
             data = json.loads(RESULTS.read_text(encoding="utf-8"))
         except ValueError:
             data = {}
-    payload = {**payload, "at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    payload = {**payload, "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
                "python": sys.version.split()[0], "cpus": os.cpu_count()}
     data[section] = payload
     RESULTS.write_text(json.dumps(data, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
