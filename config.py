@@ -95,6 +95,10 @@ class Config:
 
     JWT_ACCESS_TOKEN_EXPIRES = 3600
 
+    # The reviewer's department tree with pending counts is recounted at most this often per app server
+    # (decisions in the same server clear it at once); 0 recounts on every page.
+    GEMS_TREE_CACHE_SECONDS = float(_env("GEMS_TREE_CACHE_SECONDS", "30"))
+
     GEMS_DEMO_PASSWORD = _env("GEMS_DEMO_PASSWORD", "Gems@2026demo")
     GEMS_DEMO_GRADUATES = int(_env("GEMS_DEMO_GRADUATES", "3000"))
 
@@ -111,3 +115,4 @@ class TestConfig(Config):
     FAB_PASSWORD_HASH_METHOD = "pbkdf2:sha256:1000"
     GEMS_DEMO_GRADUATES = 120
     RATELIMIT_STORAGE_URI = "memory://"
+    GEMS_TREE_CACHE_SECONDS = 0.0

@@ -29,6 +29,9 @@ def create_app(config_class: Optional[object] = None) -> Flask:
     from app.timeutil import local_display
 
     notify_hooks.register()
+    from app.services.review import tree
+
+    tree.register()
     app.add_template_filter(local_display, "gems_datetime")
 
     db.init_app(app)

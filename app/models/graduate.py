@@ -5,7 +5,7 @@ import datetime
 from typing import Optional
 
 from flask_appbuilder import Model
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.org import Cohort, Department, Major
@@ -18,7 +18,14 @@ class Graduate(Model):
     """
 
     __tablename__ = "graduate"
-    __table_args__ = (UniqueConstraint("cohort_id", "student_no", name="uq_graduate_cohort_student_no"),)
+    __table_args__ = (
+        UniqueConstraint("cohort_id", "student_no", name="uq_graduate_cohort_student_no"),
+        # the reviewer list: "awaiting me" sorted by name or student number, the tree's pending counts per major
+        Index("ix_graduate_status_name", "status", "name", "id"),
+        Index("ix_graduate_status_student_no", "status", "student_no", "id"),
+        Index("ix_graduate_status_major", "status", "major_id"),
+        Index("ix_graduate_submitted_at", "submitted_at", "id"),
+    )
     __scope__ = {"department": "department_id", "student": "user_id"}
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -6,7 +6,8 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select, tuple_, update
+from sqlalchemy.orm.util import identity_key
 
 from app.extensions import db
 from app.scope import scope_clause
@@ -14,7 +15,7 @@ from app.security.roles import role_names
 from app.services import audit
 from app.workflows.base import FireContext, Workflow
 
-CHUNK = 900  # stays under every database's bound-parameter limit
+CHUNK = 2000  # ids per statement: 4 000 bound parameters as (id, version) pairs, far under SQLite's and PostgreSQL's limits
 
 
 class WorkflowError(Exception):
@@ -86,35 +87,42 @@ def fire_many(
     pk = model.__mapper__.primary_key[0]
     ctx = FireContext(actor=actor, roles=roles, remark=remark, extra=dict(extra or {}))
 
-    rows: dict[Any, Any] = {}
-    scope = scope_clause(model, actor)
-    for chunk in _chunks(wanted):
-        for row in session.execute(select(model).where(pk.in_(chunk), scope)).scalars():
-            rows[getattr(row, pk.key)] = row
-
+    current = _current(model, pk, status_col, version_col, wanted, scope_clause(model, actor))
     outcome: dict[Any, RecordResult] = {}
-    groups: dict[tuple[str, int], list[Any]] = defaultdict(list)
+    legal: list[Any] = []
     for record_id in wanted:
-        row = rows.get(record_id)
+        row = current.get(record_id)
         if row is None:
             outcome[record_id] = RecordResult(record_id, False, _("Record not found or not in your scope."))
             continue
-        state, version = getattr(row, workflow.status_attr), getattr(row, workflow.version_attr)
-        reason = _refusal(workflow, transition, row, state, version, expected_versions, ctx)
+        reason = _refusal(workflow, transition, row, row.status, row.version, expected_versions, ctx, guards=False)
         if reason:
-            outcome[record_id] = RecordResult(record_id, False, reason, state, state)
-            continue
-        groups[(state, version)].append(record_id)
+            outcome[record_id] = RecordResult(record_id, False, reason, row.status, row.status)
+        else:
+            legal.append(record_id)
+    if transition.guards and legal:  # guards read the whole record: load full rows only for those still in play
+        for chunk in _chunks(legal):
+            for obj in session.execute(select(model).where(pk.in_(chunk))).scalars():
+                reason = _guard_refusal(transition, obj, ctx)
+                if reason:
+                    state = current[getattr(obj, pk.key)].status
+                    outcome[getattr(obj, pk.key)] = RecordResult(getattr(obj, pk.key), False, reason, state, state)
+        legal = [i for i in legal if i not in outcome]
 
+    by_state: dict[str, list[Any]] = defaultdict(list)
+    for record_id in legal:
+        by_state[current[record_id].status].append(record_id)
     values = transition.sets(ctx) if transition.sets else {}
     entries: list[audit.Entry] = []
-    for (state, version), group_ids in groups.items():
-        changed: set[Any] = set()
+    changed: set[Any] = set()
+    for state, group_ids in by_state.items():
         for chunk in _chunks(group_ids):
+            # one statement per chunk whatever the versions: (id, version) pairs must still be what we read
+            pairs = [(i, current[i].version) for i in chunk]
             stmt = (
                 update(model)
-                .where(pk.in_(chunk), status_col == state, version_col == version)
-                .values({workflow.status_attr: transition.dest, workflow.version_attr: version + 1, **values})
+                .where(tuple_(pk, version_col).in_(pairs), status_col == state)
+                .values({workflow.status_attr: transition.dest, workflow.version_attr: version_col + 1, **values})
                 .returning(pk)
                 .execution_options(synchronize_session=False)
             )
@@ -131,7 +139,7 @@ def fire_many(
                     record_id, False, _("Someone else changed this record at the same time; reload and try again."),
                     state, state,
                 )
-            session.expire(rows[record_id])
+    _expire_loaded(session, model, changed)
 
     audit.record_many(entries)
     result.results = [outcome[i] for i in wanted]
@@ -144,9 +152,35 @@ def fire_many(
     return result
 
 
+def _current(model: Any, pk: Any, status_col: Any, version_col: Any, ids: list[Any], scope: Any) -> dict[Any, Any]:
+    """(id, status, version) of the visible records among `ids`: all a transition without guards needs to read."""
+    current: dict[Any, Any] = {}
+    for chunk in _chunks(ids):
+        stmt = select(pk.label("id"), status_col.label("status"), version_col.label("version")).where(
+            pk.in_(chunk), scope)
+        current.update((row.id, row) for row in db.session.execute(stmt))
+    return current
+
+
+def _expire_loaded(session: Any, model: Any, ids: set[Any]) -> None:
+    """Objects the session already holds for changed records are stale after the set-based UPDATE: expire just those."""
+    for record_id in ids:
+        obj = session.identity_map.get(identity_key(model, record_id))
+        if obj is not None:
+            session.expire(obj)
+
+
+def _guard_refusal(transition: Any, row: Any, ctx: FireContext) -> Optional[str]:
+    for guard in transition.guards:
+        message = guard(row, ctx)
+        if message:
+            return str(message)
+    return None
+
+
 def _refusal(workflow: Workflow, transition: Any, row: Any, state: str, version: int,
-             expected_versions: Optional[dict[Any, int]], ctx: FireContext) -> Optional[str]:
-    """Why this row may not take the transition, or None."""
+             expected_versions: Optional[dict[Any, int]], ctx: FireContext, guards: bool = True) -> Optional[str]:
+    """Why this row may not take the transition, or None (`guards=False`: state and version only)."""
     if workflow.destination(transition.trigger, state) is None:
         specific = workflow.refusals.get((transition.trigger, state))
         if specific is not None:
@@ -157,11 +191,7 @@ def _refusal(workflow: Workflow, transition: Any, row: Any, state: str, version:
         expected = expected_versions.get(getattr(row, "id", None))
         if expected is not None and expected != version:
             return _("Someone else changed this record since you opened it; reload and try again.")
-    for guard in transition.guards:
-        message = guard(row, ctx)
-        if message:
-            return str(message)
-    return None
+    return _guard_refusal(transition, row, ctx) if guards else None
 
 
 def fire(workflow: Workflow, trigger: str, record_id: Any, actor: Any, remark: str = "",

@@ -5,7 +5,7 @@ from collections import defaultdict
 from typing import Any, Iterable, Optional
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import select, true, update
 
 from app.extensions import db
 from app.models.graduate import Graduate
@@ -37,8 +37,10 @@ def decide(decision: str, ids: Iterable[int], actor: Any, remark: str = "",
     wanted = list(dict.fromkeys(int(i) for i in ids))
     if decision != "approve":
         return fire_many(SOURCE_INFO, decision, wanted, actor, remark, expected_versions)
-    states = _states(wanted, actor)
     roles = role_names(actor)
+    if not (COLLEGE in roles and roles & {SCHOOL, ADMIN}):  # one level only: no need to read the states first
+        return fire_many(SOURCE_INFO, approve_trigger(None, roles), wanted, actor, remark, expected_versions)
+    states = _states(wanted, actor)
     groups: dict[str, list[int]] = defaultdict(list)
     for record_id in wanted:
         groups[approve_trigger(states.get(record_id), roles)].append(record_id)
@@ -76,7 +78,7 @@ def pending_of_majors(major_ids: list[int], actor: Any, cohort_id: Optional[int]
     from app.services.review.query import pending_states
 
     where = [Graduate.major_id.in_(major_ids), Graduate.status.in_(pending_states(actor)),
-             Graduate.included.is_(True), scope_clause(Graduate, actor)]
+             Graduate.included == true(), scope_clause(Graduate, actor)]
     if cohort_id:
         where.append(Graduate.cohort_id == cohort_id)
     return list(db.session.execute(select(Graduate.id).where(*where).order_by(Graduate.student_no)).scalars())

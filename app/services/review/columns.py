@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
+from functools import lru_cache, partial
 from typing import Any, Callable, Optional
 
 from flask_babel import gettext as _
@@ -41,6 +42,7 @@ class Column:
     default: bool = False
     show: Optional[Callable[[Any], Any]] = None  # value -> display value (labels for codes)
     mask: Optional[Callable[[Any], str]] = None
+    finite: bool = False  # few distinct values (codes, states): display each once per export, not once per cell
 
     def display(self, value: Any, full: bool) -> Any:
         if value is None or value == "":
@@ -80,27 +82,27 @@ G = Graduate
 COLUMNS: tuple[Column, ...] = (
     Column("student_no", _l("Student number"), G.student_no, sortable=True, default=True),
     Column("name", _l("Name"), G.name, sortable=True, default=True),
-    Column("gender", _l("Gender"), G.gender, default=True, show=_coded(GENDERS)),
+    Column("gender", _l("Gender"), G.gender, default=True, show=_coded(GENDERS), finite=True),
     Column("id_number", _l("ID number"), G.id_number, default=True, mask=mask_id),
     Column("department", _l("College"), Department.name, sortable=True, default=True),
     Column("major", _l("Major"), Major.name, sortable=True, default=True),
     Column("major_code", _l("Major code"), Major.code),
     Column("cohort", _l("Cohort"), Cohort.name),
-    Column("education_level", _l("Education level"), G.education_level, show=_coded(EDUCATION_LEVELS)),
+    Column("education_level", _l("Education level"), G.education_level, show=_coded(EDUCATION_LEVELS), finite=True),
     Column("origin", _l("Place of origin"), G.origin, sortable=True, default=True),
-    Column("status", _l("Review status"), G.status, sortable=True, default=True, show=SOURCE_INFO.label),
+    Column("status", _l("Review status"), G.status, sortable=True, default=True, show=SOURCE_INFO.label, finite=True),
     Column("submitted_at", _l("Submitted at"), G.submitted_at, sortable=True, default=True, show=_datetime),
     Column("mobile", _l("Contact phone"), G.mobile, mask=mask_phone),
     Column("home_phone", _l("Home phone"), G.home_phone, mask=mask_phone),
     Column("email", _l("Email"), G.email),
     Column("birth_date", _l("Date of birth"), G.birth_date, show=_date),
-    Column("ethnicity", _l("Ethnicity"), G.ethnicity, show=_coded(ETHNICITIES)),
-    Column("political_status", _l("Political status"), G.political_status, show=_coded(POLITICAL_STATUSES)),
-    Column("student_category", _l("Student category"), G.student_category, show=_mapped(STUDENT_CATEGORIES)),
+    Column("ethnicity", _l("Ethnicity"), G.ethnicity, show=_coded(ETHNICITIES), finite=True),
+    Column("political_status", _l("Political status"), G.political_status, show=_coded(POLITICAL_STATUSES), finite=True),
+    Column("student_category", _l("Student category"), G.student_category, show=_mapped(STUDENT_CATEGORIES), finite=True),
     Column("current_household", _l("Current household registration"), G.current_household),
     Column("exam_no", _l("Examination number"), G.exam_no),
-    Column("schooling_length", _l("Length of schooling"), G.schooling_length, show=_coded(SCHOOLING_LENGTHS)),
-    Column("training_mode", _l("Training mode"), G.training_mode, show=_coded(TRAINING_MODES)),
+    Column("schooling_length", _l("Length of schooling"), G.schooling_length, show=_coded(SCHOOLING_LENGTHS), finite=True),
+    Column("training_mode", _l("Training mode"), G.training_mode, show=_coded(TRAINING_MODES), finite=True),
     Column("training_unit", _l("Directed or entrusted unit"), G.training_unit),
     Column("enrolment_date", _l("Enrolment date"), G.enrolment_date, show=_date),
     Column("graduation_date", _l("Graduation date"), G.graduation_date, sortable=True, show=_date),
@@ -110,12 +112,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("home_city", _l("Home address: city or county"), G.home_city),
     Column("home_town", _l("Home address: district, town or township"), G.home_town),
     Column("home_street", _l("Home address: street, village or number"), G.home_street),
-    Column("included", _l("Reported"), G.included, show=_yes_no),
-    Column("bound", _l("Registry bound"), G.bound_at, show=lambda v: _yes_no(v is not None)),
-    Column("college_decision", _l("College decision"), G.college_decision, show=_mapped(DECISIONS)),
+    Column("included", _l("Reported"), G.included, show=_yes_no, finite=True),
+    Column("bound", _l("Registry bound"), G.bound_at, show=lambda v: _yes_no(v is not None), finite=True),
+    Column("college_decision", _l("College decision"), G.college_decision, show=_mapped(DECISIONS), finite=True),
     Column("college_remark", _l("College remark"), G.college_remark),
     Column("college_decided_at", _l("College decided at"), G.college_decided_at, show=_datetime),
-    Column("school_decision", _l("School decision"), G.school_decision, show=_mapped(DECISIONS)),
+    Column("school_decision", _l("School decision"), G.school_decision, show=_mapped(DECISIONS), finite=True),
     Column("school_remark", _l("School remark"), G.school_remark),
     Column("school_decided_at", _l("School decided at"), G.school_decided_at, show=_datetime),
 )
@@ -131,7 +133,21 @@ def chosen(keys: Optional[list[str]]) -> list[Column]:
     return [c for c in COLUMNS if c.key in wanted]
 
 
+def row_formatter(columns: list[Column], full: bool) -> Callable[[Any], list[Any]]:
+    """Rows as the user may see them (masked unless `full`); finite columns translate each distinct code once."""
+    cells: list[tuple[str, Callable[[Any], Any]]] = []
+    for column in columns:
+        display = partial(column.display, full=full)
+        if column.finite:
+            display = lru_cache(maxsize=256)(display)
+        cells.append((column.key, display))
+
+    def format_row(row: Any) -> list[Any]:
+        return [display(row[key]) for key, display in cells]
+
+    return format_row
+
+
 def display_row(columns: list[Column], row: Any, full: Optional[bool] = None) -> list[Any]:
     """One result row as the user may see it (masked unless `full`)."""
-    full = can_see_full() if full is None else full
-    return [c.display(row[c.key], full) for c in columns]
+    return row_formatter(columns, can_see_full() if full is None else full)(row)

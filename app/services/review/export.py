@@ -20,7 +20,7 @@ from app.security.pii import can_see_full
 from app.services import audit
 from app.services.import_jobs import JobProgress
 from app.services.review import query
-from app.services.review.columns import Column, display_row
+from app.services.review.columns import Column, row_formatter
 from app.services.review.query import ReviewFilter
 from app.timeutil import utcnow
 
@@ -31,9 +31,9 @@ KIND = "export"
 
 def rows(columns: list[Column], f: ReviewFilter, user: Any, ids: list[int] | None) -> Iterator[list[Any]]:
     """Display rows exactly as the user may see them (masked without the full-view permission)."""
-    full = can_see_full(user)
+    format_row = row_formatter(columns, can_see_full(user))
     for row in query.stream(columns, f, user, ids=ids):
-        yield display_row(columns, row, full)
+        yield format_row(row)
 
 
 def write(target: Any, columns: list[Column], f: ReviewFilter, user: Any, ids: list[int] | None,
@@ -43,16 +43,14 @@ def write(target: Any, columns: list[Column], f: ReviewFilter, user: Any, ids: l
     `actor` names the requesting user when this runs in a background thread (default: the request's user).
     """
     headers = [str(c.label) for c in columns]
+    # every value is already text where it must be (IDs, phones): plain cells, no per-cell text style to write
     count = write_workbook(target, headers=headers, rows=rows(columns, f, user, ids), title=_("Source information"),
-                           text_columns=[i for i, c in enumerate(columns) if c.key in TEXT_KEYS], progress=progress)
+                           text_columns=(), progress=progress)
     audit.record("export.source_info", "graduate", "", actor=actor, rows=count, columns=[c.key for c in columns],
                  filter={k: v for k, v in asdict(f).items() if v not in (None, "", [], False)},
                  selected=len(ids) if ids is not None else None, masked=not can_see_full(user))
     db.session.commit()
     return count
-
-
-TEXT_KEYS = {"student_no", "id_number", "mobile", "home_phone", "exam_no", "major_code"}
 
 
 def export_dir() -> Path:

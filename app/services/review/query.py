@@ -5,12 +5,12 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, true
 
 from app.extensions import db
 from app.models.graduate import Graduate
 from app.models.org import Cohort, Department, Major
-from app.scope import department_subtree, scope_clause
+from app.scope import scope_clause, subtree_ids
 from app.security.roles import ADMIN, COLLEGE, SCHOOL, role_names
 from app.services.review.columns import BY_KEY, SORTABLE, Column
 from app.validation.idcard import normalise_id
@@ -66,11 +66,11 @@ def conditions(f: ReviewFilter, user: Any) -> list[Any]:
     """WHERE conditions for the filter, the scope rule always first."""
     where: list[Any] = [scope_clause(Graduate, user)]
     if not f.include_excluded:
-        where.append(Graduate.included.is_(True))
+        where.append(Graduate.included == true())  # "= true", not "IS true": PostgreSQL can use indexes for it
     if f.cohort_id:
         where.append(Graduate.cohort_id == f.cohort_id)
     if f.department_id:
-        where.append(Graduate.department_id.in_(department_subtree(f.department_id)))
+        where.append(Graduate.department_id.in_(subtree_ids(f.department_id)))
     if f.major_ids:
         where.append(Graduate.major_id.in_(f.major_ids))
     if f.status == PENDING_MINE:
@@ -117,12 +117,16 @@ def ordering(sort: Optional[str], direction: str) -> list[Any]:
     return [order, Graduate.id.desc() if direction == "desc" else Graduate.id.asc()]
 
 
+COUNT_CAP = 10_000  # beyond this the list says "10 000+": an exact count of 1M rows costs more than the page
+
+
 @dataclass
 class Page:
     rows: list[Any]
     total: int
     page: int
     page_size: int
+    capped: bool = False  # total is COUNT_CAP and there are more
 
     @property
     def pages(self) -> int:
@@ -131,20 +135,23 @@ class Page:
 
 def page_of(columns: list[Column], f: ReviewFilter, user: Any, *, page: int = 1, page_size: int = 20,
             sort: Optional[str] = None, direction: str = "asc") -> Page:
-    """One page and the total in a single statement (COUNT(*) OVER ()), so the list costs one round trip."""
+    """One page (an index-ordered LIMIT) and a total counted up to COUNT_CAP; a short first page needs no count."""
     page_size = page_size if page_size in PAGE_SIZES else PAGE_SIZES[0]
     page = max(page, 1)
-    stmt = (base_select(columns).add_columns(func.count().over().label("_total"))
-            .where(*conditions(f, user)).order_by(*ordering(sort, direction))
+    where = conditions(f, user)
+    stmt = (base_select(columns).where(*where).order_by(*ordering(sort, direction))
             .limit(page_size).offset((page - 1) * page_size))
-    rows = db.session.execute(stmt).mappings().all()
-    if rows:
-        total = rows[0]["_total"]
-    elif page > 1:  # past the end: count separately, then the view can go back to the last page
-        total = count(f, user)
-    else:
-        total = 0
-    return Page(list(rows), total, page, page_size)
+    rows = list(db.session.execute(stmt).mappings().all())
+    if page == 1 and len(rows) < page_size:
+        return Page(rows, len(rows), page, page_size)
+    total = capped_count(where)
+    return Page(rows, min(total, COUNT_CAP), page, page_size, capped=total > COUNT_CAP)
+
+
+def capped_count(where: list[Any]) -> int:
+    """How many rows match, counting no further than COUNT_CAP + 1."""
+    limited = select(Graduate.id).where(*where).limit(COUNT_CAP + 1).subquery()
+    return db.session.execute(select(func.count()).select_from(limited)).scalar_one()
 
 
 def count(f: ReviewFilter, user: Any) -> int:

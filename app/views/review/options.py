@@ -1,9 +1,11 @@
 """Choices for the reviewer's filter bar: cohorts, provinces as 生源地 prefixes, statuses, batch-editable fields."""
 from __future__ import annotations
 
+import time
 from functools import lru_cache
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
 from sqlalchemy import select
 
@@ -14,9 +16,17 @@ from app.validation.names import origin_province_name
 from app.validation.regions import PROVINCE, divisions
 from app.workflows.source_info import SOURCE_INFO
 
+_COHORTS: list[Any] = [0.0, []]
+
 
 def cohorts() -> list[Any]:
-    return db.session.execute(select(Cohort.id, Cohort.name, Cohort.is_current).order_by(Cohort.year.desc())).all()
+    """The cohort filter's choices; a handful of rows that change once a year, kept like the tree (see tree.cached)."""
+    ttl = float(current_app.config.get("GEMS_TREE_CACHE_SECONDS", 30))
+    if ttl > 0 and _COHORTS[0] > time.monotonic():
+        return _COHORTS[1]
+    rows = db.session.execute(select(Cohort.id, Cohort.name, Cohort.is_current).order_by(Cohort.year.desc())).all()
+    _COHORTS[:] = [time.monotonic() + ttl, rows]
+    return rows
 
 
 @lru_cache(maxsize=1)

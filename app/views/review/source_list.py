@@ -40,10 +40,10 @@ class SourceReviewView(BaseView):
                              sort=args.get("sort"), direction=args.get("dir", "asc"))
         if not page.rows and page.page > 1 and page.total:
             return redirect(params.link(url_for("SourceReviewView.index"), args, page=page.pages))
-        full = can_see_full()
-        rows = [(row["id"], row["version"], columns.display_row(cols, row, full)) for row in page.rows]
+        format_row = columns.row_formatter(cols, can_see_full())
+        rows = [(row["id"], row["version"], format_row(row)) for row in page.rows]
         missing = query.not_found(f, g.user) if f.pasted else []
-        roots = tree.build(g.user, f.cohort_id)
+        roots = tree.cached(g.user, f.cohort_id)
         return self.render_template(
             "review/list.html", title=_l("Source information review"), rows=rows, cols=cols, page=page,
             f=f, args=args, roots=roots, missing=missing, all_columns=columns.COLUMNS,
