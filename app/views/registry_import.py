@@ -20,7 +20,6 @@ from flask import (
 )
 from flask_appbuilder import BaseView, expose
 from flask_appbuilder.security.decorators import has_access
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup, escape
@@ -43,6 +42,7 @@ from app.services.import_jobs import (
 )
 from app.services.registry_columns import registry_template
 from app.services.registry_rules import EXCLUSION_REASONS, STUDENT_CATEGORIES
+from app.timeutil import local_display
 from app.validation import (
     EDUCATION_LEVELS,
     ETHNICITIES,
@@ -56,11 +56,6 @@ from app.views.formatters import coded, yes_no
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ROUTE = "/registry-import"
-
-
-def _local_time(value: Any) -> str:
-    """Stored UTC times shown in the school's time zone (BABEL_DEFAULT_TIMEZONE)."""
-    return format_datetime(value, "yyyy-MM-dd HH:mm") if value else ""
 
 
 class RegistryRecordModelView(ScopedModelView):
@@ -105,7 +100,7 @@ class RegistryRecordModelView(ScopedModelView):
         "student_category": coded(STUDENT_CATEGORIES),
         "included": yes_no,
         "exclusion_reason": coded(EXCLUSION_REASONS),
-        "updated_at": _local_time,
+        "updated_at": local_display,
     }
 
 
@@ -144,7 +139,7 @@ class ImportJobModelView(ScopedModelView):
     base_order = ("id", "desc")
     formatters_columns = {"id": _job_link, "state": lambda value: str(STATE_LABELS.get(value, value)),
                           "kind": lambda value: str(JOB_KINDS.get(value, value)),
-                          "created_at": _local_time, "finished_at": _local_time}
+                          "created_at": local_display, "finished_at": local_display}
 
 
 def _visible_job(job_id: int) -> ImportJob:

@@ -4,7 +4,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
-from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -19,6 +18,7 @@ from app.services.comparison import (
     compare,
     compare_field,
 )
+from app.timeutil import local_display
 from app.workflows.source_info import (
     CENTRAL,
     COMPLETE,
@@ -73,7 +73,7 @@ def review_levels(graduate: Graduate) -> list[dict[str, Any]]:
             "decision": str(DECISIONS.get(decision, "")) if decision else _("Pending"),
             "decision_code": decision or "",
             "remark": getattr(graduate, f"{prefix}_remark") or "",
-            "at": format_datetime(decided_at, "yyyy-MM-dd HH:mm") if decided_at else "",
+            "at": local_display(decided_at),
             "by": getattr(graduate, f"{prefix}_decided_by") or "",
         })
     return levels
@@ -85,7 +85,7 @@ def status_context(graduate: Graduate) -> dict[str, Any]:
         "status_label": SOURCE_INFO.label(graduate.status),
         "next_step": str(NEXT_STEP.get(graduate.status, "")),
         "levels": review_levels(graduate),
-        "submitted_at": format_datetime(graduate.submitted_at, "yyyy-MM-dd HH:mm") if graduate.submitted_at else "",
+        "submitted_at": local_display(graduate.submitted_at),
     }
 
 

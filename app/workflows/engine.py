@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
 from flask_babel import gettext as _
-from sqlalchemy import select, tuple_, update
+from sqlalchemy import select, update
 from sqlalchemy.orm.util import identity_key
 
 from app.extensions import db
@@ -15,7 +15,7 @@ from app.security.roles import role_names
 from app.services import audit
 from app.workflows.base import FireContext, Workflow
 
-CHUNK = 2000  # ids per statement: 4 000 bound parameters as (id, version) pairs, far under SQLite's and PostgreSQL's limits
+CHUNK = 2000  # ids per statement, far under SQLite's (32 766) and PostgreSQL's (65 535) bound-parameter limits
 
 
 class WorkflowError(Exception):
@@ -109,20 +109,19 @@ def fire_many(
                     outcome[getattr(obj, pk.key)] = RecordResult(getattr(obj, pk.key), False, reason, state, state)
         legal = [i for i in legal if i not in outcome]
 
-    by_state: dict[str, list[Any]] = defaultdict(list)
+    groups: dict[tuple[str, int], list[Any]] = defaultdict(list)
     for record_id in legal:
-        by_state[current[record_id].status].append(record_id)
+        groups[(current[record_id].status, current[record_id].version)].append(record_id)
     values = transition.sets(ctx) if transition.sets else {}
     entries: list[audit.Entry] = []
     changed: set[Any] = set()
-    for state, group_ids in by_state.items():
-        for chunk in _chunks(group_ids):
-            # one statement per chunk whatever the versions: (id, version) pairs must still be what we read
-            pairs = [(i, current[i].version) for i in chunk]
+    for (state, version), group_ids in groups.items():
+        for chunk in _chunks(sorted(group_ids)):
+            # a plain key IN list is walked in key order, so concurrent batches lock rows in the same order
             stmt = (
                 update(model)
-                .where(tuple_(pk, version_col).in_(pairs), status_col == state)
-                .values({workflow.status_attr: transition.dest, workflow.version_attr: version_col + 1, **values})
+                .where(pk.in_(chunk), status_col == state, version_col == version)
+                .values({workflow.status_attr: transition.dest, workflow.version_attr: version + 1, **values})
                 .returning(pk)
                 .execution_options(synchronize_session=False)
             )

@@ -3,21 +3,15 @@ approves, decides change requests on a mismatched record and rejects it; the stu
 from __future__ import annotations
 
 import datetime
-import os
-import shutil
-import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from app.extensions import db
 from app.models.change import ChangeRequest
 from app.models.graduate import Graduate
 from tests.conftest import DEMO_PASSWORD
+from tests.e2e.conftest import shot
 from tests.views.review_helpers import make_graduates, statuses
 from tests.views.student_support import (  # noqa: F401
     COMPLETE_FORM,
@@ -27,29 +21,9 @@ from tests.views.student_support import (  # noqa: F401
     students_fixture,
 )
 
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-ARTIFACTS = Path(os.environ.get("GEMS_ARTIFACTS", "test-artifacts"))
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync", "--lang=zh-CN"]
-
-if CHROMIUM is None:
-    if os.environ.get("CI") == "true":
-        pytest.fail("Chromium is missing under CI (.ci/run installs the Debian package 'chromium')", pytrace=False)
-    pytest.skip("Chromium not found: install Debian's 'chromium' package to run browser tests",
-                allow_module_level=True)
-
-
-@pytest.fixture(scope="module")
-def server(app: Any) -> Iterator[str]:
-    srv = make_server("127.0.0.1", 0, app, threaded=False)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{srv.server_port}"
-    srv.shutdown()
-
 
 def _shot(page: Any, name: str) -> None:
-    page.screenshot(path=str(ARTIFACTS / f"reviewer-{name}.png"), full_page=True)
+    shot(page, f"reviewer-{name}")
 
 
 def _student_at_secondary(app: Any, students: StudentFactory) -> Any:
@@ -75,78 +49,76 @@ def _student_at_secondary(app: Any, students: StudentFactory) -> Any:
     return student
 
 
-def test_reviewer_batch_and_student_resubmits(app: Any, server: str, students: StudentFactory) -> None:
+def test_reviewer_batch_and_student_resubmits(app: Any, server: str, chromium: Any,
+                                              students: StudentFactory) -> None:
     """The whole reviewer journey in a real browser, ending with the student's resubmission at 二级待审."""
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import expect
 
     with app.app_context():
         batch_ids = make_graduates(50, "secondary", "101", prefix="PW")
         numbers = [db.session.get(Graduate, i).student_no for i in batch_ids]
     student = _student_at_secondary(app, students)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        page = browser.new_page(locale="zh-CN", viewport={"width": 1440, "height": 900})
-        page.goto(f"{server}/login/")
-        page.fill("#username", "college_a")
-        page.fill("#password", DEMO_PASSWORD)
-        page.click("input[type=submit]")
-        page.goto(f"{server}/review/source/")
-        page.select_option("select[name=status]", "pending_mine")
-        with page.expect_navigation():
-            page.click("#review-filters button[type=submit]")
-        expect(page.locator("#review-table tbody tr").first).to_contain_text("二级待审")
-        _shot(page, "1-filtered")
+    browser = chromium
+    page = browser.new_page(locale="zh-CN", viewport={"width": 1440, "height": 900})
+    page.goto(f"{server}/login/")
+    page.fill("#username", "college_a")
+    page.fill("#password", DEMO_PASSWORD)
+    page.click("input[type=submit]")
+    page.goto(f"{server}/review/source/")
+    page.select_option("select[name=status]", "pending_mine")
+    with page.expect_navigation():
+        page.click("#review-filters button[type=submit]")
+    expect(page.locator("#review-table tbody tr").first).to_contain_text("二级待审")
+    _shot(page, "1-filtered")
 
-        page.click("a[href='#paste-box']")
-        page.fill("#paste", "\n".join(numbers) + "\n不存在的学号")
-        with page.expect_navigation():
-            page.click("#paste-box button[type=submit]")
-        expect(page.locator("#paste-result")).to_contain_text("粘贴的 51 个值中找到 50 个")
-        expect(page.locator("#not-found")).to_have_text("不存在的学号")
-        _shot(page, "2-pasted")
-        page.check("input[name=target][value=all]")
-        page.click("#review-batch button[name=decision][value=approve]")
-        expect(page.locator("#result-summary")).to_contain_text("50 条已完成")
-        _shot(page, "3-batch-result")
-        with app.app_context():
-            assert set(statuses(batch_ids).values()) == {"central"}
+    page.click("a[href='#paste-box']")
+    page.fill("#paste", "\n".join(numbers) + "\n不存在的学号")
+    with page.expect_navigation():
+        page.click("#paste-box button[type=submit]")
+    expect(page.locator("#paste-result")).to_contain_text("粘贴的 51 个值中找到 50 个")
+    expect(page.locator("#not-found")).to_have_text("不存在的学号")
+    _shot(page, "2-pasted")
+    page.check("input[name=target][value=all]")
+    page.click("#review-batch button[name=decision][value=approve]")
+    expect(page.locator("#result-summary")).to_contain_text("50 条已完成")
+    _shot(page, "3-batch-result")
+    with app.app_context():
+        assert set(statuses(batch_ids).values()) == {"central"}
 
-        page.goto(f"{server}/review/source/{student.graduate_id}")
-        expect(page.locator("#comparison")).to_contain_text("不匹配")
-        page.click("a[href='#changes']")
-        rows = page.locator("#change-requests tbody tr")
-        rows.filter(has_text="考生号").locator("input[name=remark]").fill("考生号以录取名册为准")
-        with page.expect_navigation():
-            rows.filter(has_text="考生号").locator("button[value=reject]").click()
-        with page.expect_navigation():
-            page.locator("#change-requests tbody tr").filter(has_text="生源地").locator("button[value=approve]").click()
-        expect(page.locator("#changes")).to_be_visible()  # the redirect's #changes anchor reopens the tab
-        expect(page.locator("#change-requests")).to_contain_text("考生号以录取名册为准")
-        _shot(page, "4-change-requests")
-        page.fill("#decision-form input[name=remark]", "家庭电话请填写父母的手机号")
-        with page.expect_navigation():
-            page.click("#btn-reject")
-        expect(page.locator("#status-label")).to_have_text("不同意")
-        _shot(page, "5-rejected")
+    page.goto(f"{server}/review/source/{student.graduate_id}")
+    expect(page.locator("#comparison")).to_contain_text("不匹配")
+    page.click("a[href='#changes']")
+    rows = page.locator("#change-requests tbody tr")
+    rows.filter(has_text="考生号").locator("input[name=remark]").fill("考生号以录取名册为准")
+    with page.expect_navigation():
+        rows.filter(has_text="考生号").locator("button[value=reject]").click()
+    with page.expect_navigation():
+        page.locator("#change-requests tbody tr").filter(has_text="生源地").locator("button[value=approve]").click()
+    expect(page.locator("#changes")).to_be_visible()  # the redirect's #changes anchor reopens the tab
+    expect(page.locator("#change-requests")).to_contain_text("考生号以录取名册为准")
+    _shot(page, "4-change-requests")
+    page.fill("#decision-form input[name=remark]", "家庭电话请填写父母的手机号")
+    with page.expect_navigation():
+        page.click("#btn-reject")
+    expect(page.locator("#status-label")).to_have_text("不同意")
+    _shot(page, "5-rejected")
 
-        student_page = browser.new_page(locale="zh-CN")
-        student_page.goto(f"{server}/login/")
-        student_page.fill("#username", student.student_no)
-        student_page.fill("#password", NEW_PASSWORD)
-        student_page.click("input[type=submit]")
-        expect(student_page.locator("#gems-unread")).to_have_text("3")
-        student_page.goto(f"{server}/student/source/")
-        expect(student_page.locator("#gems-status-label")).to_have_text("不同意")
-        expect(student_page.locator("#row-origin .gems-flag")).to_have_text("异动已通过")
-        assert "家庭电话请填写父母的手机号" in student_page.content()
-        _shot(student_page, "6-student-sees-rejection")
-        student_page.fill("#f-home_phone", "13900139000")
-        with student_page.expect_navigation():
-            student_page.click("#gems-submit")
-        expect(student_page.locator("#gems-status-label")).to_have_text("二级待审")
-        _shot(student_page, "7-student-resubmitted")
-        browser.close()
+    student_page = browser.new_page(locale="zh-CN")
+    student_page.goto(f"{server}/login/")
+    student_page.fill("#username", student.student_no)
+    student_page.fill("#password", NEW_PASSWORD)
+    student_page.click("input[type=submit]")
+    expect(student_page.locator("#gems-unread")).to_have_text("3")
+    student_page.goto(f"{server}/student/source/")
+    expect(student_page.locator("#gems-status-label")).to_have_text("不同意")
+    expect(student_page.locator("#row-origin .gems-flag")).to_have_text("异动已通过")
+    assert "家庭电话请填写父母的手机号" in student_page.content()
+    _shot(student_page, "6-student-sees-rejection")
+    student_page.fill("#f-home_phone", "13900139000")
+    with student_page.expect_navigation():
+        student_page.click("#gems-submit")
+    expect(student_page.locator("#gems-status-label")).to_have_text("二级待审")
+    _shot(student_page, "7-student-resubmitted")
     with app.app_context():
         graduate = db.session.get(Graduate, student.graduate_id)
         assert graduate.status == "secondary" and graduate.home_phone == "13900139000"
