@@ -25,6 +25,11 @@ class Graduate(Model):
         Index("ix_graduate_status_student_no", "status", "student_no", "id"),
         Index("ix_graduate_status_major", "status", "major_id"),
         Index("ix_graduate_submitted_at", "submitted_at", "id"),
+        # keyword and 生源地 prefix searches (LIKE 'x%'): PostgreSQL needs pattern operator classes for them unless
+        # the database collation is C; SQLite builds plain indexes
+        Index("ix_graduate_name_pattern", "name", postgresql_ops={"name": "varchar_pattern_ops"}),
+        Index("ix_graduate_student_no_pattern", "student_no", postgresql_ops={"student_no": "varchar_pattern_ops"}),
+        Index("ix_graduate_origin_pattern", "origin", postgresql_ops={"origin": "varchar_pattern_ops"}),
     )
     __scope__ = {"department": "department_id", "student": "user_id"}
 
