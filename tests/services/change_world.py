@@ -5,8 +5,11 @@ import datetime
 import io
 import random
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import Any
 
+import pytest
 from flask import current_app
 from PIL import Image
 from sqlalchemy import delete, select
@@ -136,3 +139,16 @@ def destroy_world(world: World) -> None:
     db.session.flush()
     db.session.execute(delete(Cohort).where(Cohort.id == world.cohort_id))
     db.session.commit()
+
+
+@pytest.fixture(scope="module", name="world")
+def world_fixture(app: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    """A module's world, with evidence stored in a temporary folder; import `world_fixture` to use it."""
+    previous = app.config.get("GEMS_EVIDENCE_DIR")
+    app.config["GEMS_EVIDENCE_DIR"] = str(tmp_path_factory.mktemp("evidence"))
+    with app.app_context():
+        built = build_world()
+    yield built
+    with app.app_context():
+        destroy_world(built)
+    app.config["GEMS_EVIDENCE_DIR"] = previous

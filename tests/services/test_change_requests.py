@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -18,28 +17,17 @@ from app.services import change_requests as service
 from app.services.change_requests import ChangeRequestInvalid, Incoming
 from app.workflows.change_request import CHANGE_REQUEST
 from app.workflows.engine import WorkflowError, fire, fire_many
-from tests.services.change_world import (
+from tests.services.change_world import (  # noqa: F401  (world_fixture is the `world` fixture)
     FORM_ORIGIN,
     REGISTRY_ORIGIN,
     World,
     build_world,
     destroy_world,
     png_bytes,
+    world_fixture,
 )
 
 EXPLANATION = "入学后因父母工作调动，户籍迁至北京市海淀区，附派出所户籍证明。"
-
-
-@pytest.fixture(scope="module")
-def world(app: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    previous = app.config.get("GEMS_EVIDENCE_DIR")
-    app.config["GEMS_EVIDENCE_DIR"] = str(tmp_path_factory.mktemp("evidence"))
-    with app.app_context():
-        built = build_world()
-    yield built
-    with app.app_context():
-        destroy_world(built)
-    app.config["GEMS_EVIDENCE_DIR"] = previous
 
 
 @pytest.fixture()
