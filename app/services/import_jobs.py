@@ -173,16 +173,27 @@ def start_job(job_id: int, actor: tuple[int | None, str, str]) -> None:
                      daemon=True).start()
 
 
+def interrupted(job: ImportJob) -> bool:
+    """A job still "running" long after any import could take was cut off (the server stopped): say so."""
+    limit = float(current_app.config.get("GEMS_IMPORT_TIMEOUT_S", 900)) + 300
+    return (job.state not in FINISHED and job.created_at is not None
+            and (utcnow() - job.created_at).total_seconds() > limit)
+
+
 def job_status(job: ImportJob) -> dict[str, Any]:
     """The JSON the result page polls."""
+    state, message = job.state, job.message
+    if interrupted(job):
+        state, message = "failed", _("The job was interrupted (the server stopped); nothing was saved. "
+                                     "Please start it again.")
     total = max(job.total or 0, job.processed or 0)
-    percent = 100 if job.state in FINISHED else (int(job.processed * 100 / total) if total else 0)
+    percent = 100 if state in FINISHED else (int(job.processed * 100 / total) if total else 0)
     return {
-        "id": job.id, "state": job.state, "state_label": str(STATE_LABELS.get(job.state, job.state)),
+        "id": job.id, "state": state, "state_label": str(STATE_LABELS.get(state, state)),
         "phase": job.phase, "phase_label": str(PHASE_LABELS.get(job.phase, job.phase)),
         "processed": job.processed, "total": total, "percent": min(percent, 100), "added": job.added,
         "updated": job.updated, "unchanged": job.unchanged, "error_count": job.error_count,
-        "message": job.message, "finished": job.state in FINISHED,
+        "message": message, "finished": state in FINISHED,
     }
 
 

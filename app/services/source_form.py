@@ -277,7 +277,7 @@ def province_options() -> list[str]:
 
 def city_options(province: str) -> list[str]:
     """Names allowed as part B under the province the student typed (the address check's own rule)."""
-    from app.validation.address import _part_b_ok
+    from app.validation.address import part_b_ok
     from app.validation.names import province_aliases
     from app.validation.regions import MUNICIPALITIES, divisions
 
@@ -286,5 +286,5 @@ def city_options(province: str) -> list[str]:
         return []
     region, d = alias.region, divisions()
     names = [region.name] if region.code in MUNICIPALITIES else []
-    names += [r.name for r in d.descendants(region.code) if _part_b_ok(r, region)]
+    names += [r.name for r in d.descendants(region.code) if part_b_ok(r, region)]
     return list(dict.fromkeys(names))

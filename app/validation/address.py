@@ -22,7 +22,7 @@ from .result import Check, fail, normalise_text
 MAX_TOWN, MAX_STREET = 40, 100
 
 
-def _part_b_ok(region: Region, province: Region) -> bool:
+def part_b_ok(region: Region, province: Region) -> bool:
     """Whether a division may stand as part B under the province."""
     d = divisions()
     if region.level == PREFECTURE:
@@ -76,7 +76,7 @@ def _city_or_county(text: str, province: Region) -> Region | Check:
         return fail(_("第二部分不用重复省份，请只填写市或县的名称。"), field="city_or_county",
                     suggestion=matched[1])
     found = current_named(text, province)
-    allowed = [r for r in found if _part_b_ok(r, province)]
+    allowed = [r for r in found if part_b_ok(r, province)]
     if allowed:
         return allowed[0]
     if found:
@@ -106,7 +106,7 @@ def _city_or_county(text: str, province: Region) -> Region | Check:
         where = "、".join(sorted({d.province_of(r).name for r in elsewhere}))
         return fail(_("“%(value)s”不在%(province)s（在%(where)s），请核对省份。",
                       value=text, province=province.name, where=where), field="city_or_county")
-    names = [r.name for r in d.descendants(province.code) if _part_b_ok(r, province)]
+    names = [r.name for r in d.descendants(province.code) if part_b_ok(r, province)]
     close = difflib.get_close_matches(text, names, n=3, cutoff=0.5)
     if close:
         return fail(_("在%(province)s未找到“%(value)s”，您是否要填写：%(choices)s？",

@@ -89,3 +89,20 @@ def test_sign_off_sheet_prints_one_page_per_student(app: Any, as_role: Any) -> N
     assert as_role("college_b").client.post(
         "/review/source/print", data={"csrf_token": b.token("/review/source/"), "target": "selected",
                                       "ids": [str(i) for i in ids]}).get_data(as_text=True).count('class="sheet"') == 0
+
+
+def test_a_job_cut_off_by_a_restart_is_reported_as_failed(app: Any) -> None:
+    """A job left "running" long past any import or export time is shown as interrupted, not as running forever."""
+    import datetime
+
+    from app.models.registry import ImportJob
+    from app.services.import_jobs import job_status
+
+    with app.test_request_context():
+        old = ImportJob(kind="export", filename="x.xlsx", state="running", phase="writing",
+                        created_at=datetime.datetime(2020, 1, 1))
+        fresh = ImportJob(kind="export", filename="y.xlsx", state="running", phase="writing",
+                          created_at=datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None))
+        assert job_status(old)["state"] == "failed" and job_status(old)["finished"]
+        assert "中断" in job_status(old)["message"]
+        assert job_status(fresh)["state"] == "running"
