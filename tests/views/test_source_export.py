@@ -102,7 +102,7 @@ def test_a_job_cut_off_by_a_restart_is_reported_as_failed(app: Any) -> None:
         old = ImportJob(kind="export", filename="x.xlsx", state="running", phase="writing",
                         created_at=datetime.datetime(2020, 1, 1))
         fresh = ImportJob(kind="export", filename="y.xlsx", state="running", phase="writing",
-                          created_at=datetime.datetime.now(datetime.timezone.utc).replace(tzinfo=None))
+                          created_at=datetime.datetime.now(datetime.UTC).replace(tzinfo=None))
         assert job_status(old)["state"] == "failed" and job_status(old)["finished"]
         assert "中断" in job_status(old)["message"]
         assert job_status(fresh)["state"] == "running"
