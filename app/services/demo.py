@@ -97,14 +97,10 @@ def _registry_row(rng: random.Random, n: int, major: Major, cohort: Cohort) -> d
     )
 
 
-FORM_FROM_REGISTRY = ("name", "gender", "birth_date", "ethnicity", "political_status", "student_category", "origin",
-                      "origin_code", "exam_no", "education_level", "schooling_length", "training_mode",
-                      "training_unit", "enrolment_date", "graduation_date")
-
-
 def _graduates(count: int, majors: list[Major], cohort: Cohort) -> None:
     """Registry rows for the cohort and a roster row pre-filled from each, as a registry import leaves them."""
     from app.models.registry import RegistryRecord
+    from app.services.source_form import REGISTRY_PREFILL
 
     rng = random.Random(2026)
     rows, seen = [], set()
@@ -122,7 +118,7 @@ def _graduates(count: int, majors: list[Major], cohort: Cohort) -> None:
     graduates = []
     for row in rows:
         region = row["origin_code"]
-        graduate = {key: row[key] for key in FORM_FROM_REGISTRY}
+        graduate = {key: row[key] for key in REGISTRY_PREFILL}
         graduate.update(
             student_no=row["student_no"], id_number=row["id_number"], cohort_id=cohort.id,
             department_id=row["department_id"], major_id=by_code[row["major_code"]].id,

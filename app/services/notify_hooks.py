@@ -8,25 +8,20 @@ from sqlalchemy import select
 from app.extensions import db
 from app.models.change import ChangeRequest
 from app.models.graduate import Graduate
-from app.security.roles import ADMIN, COLLEGE, SCHOOL
 from app.services.notify import Message, notify
 from app.workflows.base import FireContext, Workflow
 from app.workflows.change_request import CHANGE_REQUEST
-from app.workflows.source_info import SOURCE_INFO
+from app.workflows.source_info import SOURCE_INFO, decision_level
 
 SOURCE_DECISIONS = {"submit_for_student", "approve_college", "approve_school", "reject", "reopen"}
 SOURCE_LINK = "/student/source/"
 CHANGES_LINK = "/student/changes/"
 
 
-def _level(ctx: FireContext) -> str:
-    return "college" if COLLEGE in ctx.roles and not ctx.roles & {SCHOOL, ADMIN} else "school"
-
-
 def _source_decided(workflow: Workflow, trigger: str, ids: list[Any], ctx: FireContext) -> None:
     if trigger not in SOURCE_DECISIONS:
         return
-    params = {"remark": ctx.remark, "level": _level(ctx)}
+    params = {"remark": ctx.remark, "level": decision_level(ctx)}
     users = db.session.execute(select(Graduate.user_id).where(Graduate.id.in_(ids), Graduate.user_id.isnot(None)))
     notify([Message(user_id, f"source_info.{trigger}", params, SOURCE_LINK) for user_id in users.scalars()])
 

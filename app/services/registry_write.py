@@ -15,15 +15,15 @@ from sqlalchemy.orm import Session
 from app.excel import CellError
 from app.models.graduate import Graduate
 from app.models.registry import RegistryRecord
-from app.services.demo import FORM_FROM_REGISTRY
 from app.services.registry_rules import IDX, REGISTRY_FIELDS
+from app.services.source_form import REGISTRY_PREFILL
 from app.timeutil import utcnow
 from app.validation import mask_id
 
 CHUNK = 2000
 # Roster placement follows the registry whatever the form's state; form fields only while the form is untouched.
 PLACEMENT = ("department_id", "major_id", "included", "exclusion_reason")
-FORM_FIELDS = ("id_number", *FORM_FROM_REGISTRY)
+FORM_FIELDS = ("id_number", *REGISTRY_PREFILL)
 _GRADUATE_COLUMNS = ("id", "student_no", "registry_record_id", "status", "bound_at", *PLACEMENT, *FORM_FIELDS)
 
 

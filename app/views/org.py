@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, inspect, select
 
 from app.extensions import db
+from app.formatters import coded, yes_no
 from app.models.graduate import Graduate
 from app.models.org import Cohort, Department, Major
 from app.scope import department_subtree, scope_clause
@@ -19,7 +20,6 @@ from app.services import audit
 from app.services.registry_rules import EXCLUSION_REASONS
 from app.validation import EDUCATION_LEVELS, GENDERS
 from app.views.base import ScopedApi, ScopedModelView, interface
-from app.views.formatters import coded, yes_no
 from app.workflows.source_info import SOURCE_INFO
 
 DEPT_LABELS = {

@@ -27,6 +27,7 @@ from sqlalchemy import or_, select
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from app.extensions import db
+from app.formatters import coded, yes_no
 from app.models.org import Cohort
 from app.models.registry import ImportJob, RegistryRecord
 from app.scope import scope_clause
@@ -52,7 +53,6 @@ from app.validation import (
     TRAINING_MODES,
 )
 from app.views.base import ScopedModelView, interface
-from app.views.formatters import coded, yes_no
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ROUTE = "/registry-import"

@@ -22,6 +22,7 @@ from app.timeutil import local_display
 from app.workflows.source_info import (
     CENTRAL,
     COMPLETE,
+    DECISION_LABELS,
     DRAFT,
     REJECTED,
     SECONDARY,
@@ -42,7 +43,6 @@ NEXT_STEP = {
     REJECTED: _l("Not approved. Correct your information according to the reviewer's remark and submit it "
                  "again."),
 }
-DECISIONS = {"approved": _l("Approved"), "rejected": _l("Not approved")}
 
 
 def own_graduate() -> Graduate | None:
@@ -70,7 +70,7 @@ def review_levels(graduate: Graduate) -> list[dict[str, Any]]:
         decided_at = getattr(graduate, f"{prefix}_decided_at")
         levels.append({
             "label": label,
-            "decision": str(DECISIONS.get(decision, "")) if decision else _("Pending"),
+            "decision": str(DECISION_LABELS.get(decision, "")) if decision else _("Pending"),
             "decision_code": decision or "",
             "remark": getattr(graduate, f"{prefix}_remark") or "",
             "at": local_display(decided_at),

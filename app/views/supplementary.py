@@ -15,6 +15,7 @@ from wtforms import SelectField
 from wtforms.validators import DataRequired, Optional
 
 from app.extensions import db
+from app.formatters import blank_if_none, coded
 from app.models.supplementary import SupplementaryReport
 from app.security.pii import show_id
 from app.security.roles import role_names
@@ -31,7 +32,6 @@ from app.validation import (
 )
 from app.validation.codes import Choices, translated
 from app.views.base import ScopedModelView, interface
-from app.views.formatters import blank_if_none, coded
 from app.workflows import WorkflowError, fire
 from app.workflows.supplementary import SUPPLEMENTARY
 

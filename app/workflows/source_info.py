@@ -43,13 +43,18 @@ _college_rejects_only_its_level.description = _l(  # type: ignore[attr-defined]
     "A college reviewer may reject only records still at the college level")
 
 
-def _level(ctx: FireContext) -> str:
+DECISION_LABELS = {"approved": _l("Approved"), "rejected": _l("Not approved")}
+
+
+def decision_level(ctx: FireContext) -> str:
+    """The review level a decision is recorded at: a college-only reviewer decides for the college, others for the
+    school (so a school reviewer rejecting a 二级待审 record is a school decision)."""
     return "college" if COLLEGE in ctx.roles and not ctx.roles & {SCHOOL, ADMIN} else "school"
 
 
 def _decision(decision: str, level: Optional[str] = None):  # noqa: ANN202
     def sets(ctx: FireContext) -> dict[str, Any]:
-        at = level or _level(ctx)
+        at = level or decision_level(ctx)
         return {f"{at}_decision": decision, f"{at}_remark": ctx.remark or None, f"{at}_decided_at": utcnow(),
                 f"{at}_decided_by": getattr(ctx.actor, "display_name", None) or getattr(ctx.actor, "username", None),
                 "updated_at": utcnow()}

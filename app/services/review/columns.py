@@ -6,13 +6,15 @@ from dataclasses import dataclass
 from functools import lru_cache, partial
 from typing import Any, Callable, Optional
 
-from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement
 
+from app.formatters import coded, yes_no
 from app.models.graduate import Graduate
 from app.models.org import Cohort, Department, Major
 from app.security.pii import can_see_full
+from app.services import source_form
+from app.timeutil import local_display
 from app.validation.codes import (
     EDUCATION_LEVELS,
     ETHNICITIES,
@@ -20,15 +22,12 @@ from app.validation.codes import (
     POLITICAL_STATUSES,
     SCHOOLING_LENGTHS,
     TRAINING_MODES,
-    label_of,
 )
 from app.validation.idcard import mask_id
 from app.validation.phone import mask_phone
-from app.workflows.source_info import SOURCE_INFO
+from app.workflows.source_info import DECISION_LABELS, SOURCE_INFO
 
-STUDENT_CATEGORIES = {"mainland": _l("Mainland"), "hk": _l("Hong Kong"), "macau": _l("Macau"),
-                      "taiwan": _l("Taiwan")}
-DECISIONS = {"approved": _l("Approved"), "rejected": _l("Not approved")}
+STUDENT_CATEGORIES = dict(source_form.STUDENT_CATEGORIES)
 
 
 @dataclass(frozen=True)
@@ -52,57 +51,41 @@ class Column:
         return self.show(value) if self.show else value
 
 
-def _coded(choices: list[tuple[str, str]]) -> Callable[[Any], str]:
-    def show(code: Any) -> str:
-        label = label_of(choices, str(code))
-        return _(label) if label else str(code)
-
-    return show
-
-
 def _mapped(labels: dict[str, Any]) -> Callable[[Any], str]:
     return lambda value: str(labels.get(value, value))
-
-
-def _yes_no(value: Any) -> str:
-    return _("Yes") if value else _("No")
 
 
 def _date(value: Any) -> Any:
     return value.isoformat() if isinstance(value, (datetime.date, datetime.datetime)) else value
 
 
-def _datetime(value: Any) -> str:
-    from app.timeutil import local_display
-
-    return local_display(value)
 
 
 G = Graduate
 COLUMNS: tuple[Column, ...] = (
     Column("student_no", _l("Student number"), G.student_no, sortable=True, default=True),
     Column("name", _l("Name"), G.name, sortable=True, default=True),
-    Column("gender", _l("Gender"), G.gender, default=True, show=_coded(GENDERS), finite=True),
+    Column("gender", _l("Gender"), G.gender, default=True, show=coded(GENDERS), finite=True),
     Column("id_number", _l("ID number"), G.id_number, default=True, mask=mask_id),
     Column("department", _l("College"), Department.name, sortable=True, default=True),
     Column("major", _l("Major"), Major.name, sortable=True, default=True),
     Column("major_code", _l("Major code"), Major.code),
     Column("cohort", _l("Cohort"), Cohort.name),
-    Column("education_level", _l("Education level"), G.education_level, show=_coded(EDUCATION_LEVELS), finite=True),
+    Column("education_level", _l("Education level"), G.education_level, show=coded(EDUCATION_LEVELS), finite=True),
     Column("origin", _l("Place of origin"), G.origin, sortable=True, default=True),
     Column("status", _l("Review status"), G.status, sortable=True, default=True, show=SOURCE_INFO.label, finite=True),
-    Column("submitted_at", _l("Submitted at"), G.submitted_at, sortable=True, default=True, show=_datetime),
+    Column("submitted_at", _l("Submitted at"), G.submitted_at, sortable=True, default=True, show=local_display),
     Column("mobile", _l("Contact phone"), G.mobile, mask=mask_phone),
     Column("home_phone", _l("Home phone"), G.home_phone, mask=mask_phone),
     Column("email", _l("Email"), G.email),
     Column("birth_date", _l("Date of birth"), G.birth_date, show=_date),
-    Column("ethnicity", _l("Ethnicity"), G.ethnicity, show=_coded(ETHNICITIES), finite=True),
-    Column("political_status", _l("Political status"), G.political_status, show=_coded(POLITICAL_STATUSES), finite=True),
+    Column("ethnicity", _l("Ethnicity"), G.ethnicity, show=coded(ETHNICITIES), finite=True),
+    Column("political_status", _l("Political status"), G.political_status, show=coded(POLITICAL_STATUSES), finite=True),
     Column("student_category", _l("Student category"), G.student_category, show=_mapped(STUDENT_CATEGORIES), finite=True),
     Column("current_household", _l("Current household registration"), G.current_household),
     Column("exam_no", _l("Examination number"), G.exam_no),
-    Column("schooling_length", _l("Length of schooling"), G.schooling_length, show=_coded(SCHOOLING_LENGTHS), finite=True),
-    Column("training_mode", _l("Training mode"), G.training_mode, show=_coded(TRAINING_MODES), finite=True),
+    Column("schooling_length", _l("Length of schooling"), G.schooling_length, show=coded(SCHOOLING_LENGTHS), finite=True),
+    Column("training_mode", _l("Training mode"), G.training_mode, show=coded(TRAINING_MODES), finite=True),
     Column("training_unit", _l("Directed or entrusted unit"), G.training_unit),
     Column("enrolment_date", _l("Enrolment date"), G.enrolment_date, show=_date),
     Column("graduation_date", _l("Graduation date"), G.graduation_date, sortable=True, show=_date),
@@ -112,14 +95,14 @@ COLUMNS: tuple[Column, ...] = (
     Column("home_city", _l("Home address: city or county"), G.home_city),
     Column("home_town", _l("Home address: district, town or township"), G.home_town),
     Column("home_street", _l("Home address: street, village or number"), G.home_street),
-    Column("included", _l("Reported"), G.included, show=_yes_no, finite=True),
-    Column("bound", _l("Registry bound"), G.bound_at, show=lambda v: _yes_no(v is not None), finite=True),
-    Column("college_decision", _l("College decision"), G.college_decision, show=_mapped(DECISIONS), finite=True),
+    Column("included", _l("Reported"), G.included, show=yes_no, finite=True),
+    Column("bound", _l("Registry bound"), G.bound_at, show=lambda v: yes_no(v is not None), finite=True),
+    Column("college_decision", _l("College decision"), G.college_decision, show=_mapped(DECISION_LABELS), finite=True),
     Column("college_remark", _l("College remark"), G.college_remark),
-    Column("college_decided_at", _l("College decided at"), G.college_decided_at, show=_datetime),
-    Column("school_decision", _l("School decision"), G.school_decision, show=_mapped(DECISIONS), finite=True),
+    Column("college_decided_at", _l("College decided at"), G.college_decided_at, show=local_display),
+    Column("school_decision", _l("School decision"), G.school_decision, show=_mapped(DECISION_LABELS), finite=True),
     Column("school_remark", _l("School remark"), G.school_remark),
-    Column("school_decided_at", _l("School decided at"), G.school_decided_at, show=_datetime),
+    Column("school_decided_at", _l("School decided at"), G.school_decided_at, show=local_display),
 )
 BY_KEY = {c.key: c for c in COLUMNS}
 DEFAULT_KEYS = [c.key for c in COLUMNS if c.default]

@@ -1,4 +1,4 @@
-"""Display formatters shared by list and show pages: coded values as translated labels, yes/no, local times."""
+"""Display formatters shared by lists, exports and show pages: coded values as translated labels, yes/no."""
 from __future__ import annotations
 
 from collections.abc import Callable
