@@ -38,11 +38,12 @@ def department_subtree(root_id: int) -> list[int]:
 @lru_cache(maxsize=4096)
 def subtree_ids(root_id: int) -> Select[Any]:
     """The same subtree as SQL (a recursive CTE; UNION stops on cycles), so scoping a query costs no extra round
-    trip. Cached per root: one statement may scope several tables and must reuse the very same CTE object."""
+    trip. Cached per root: one statement may scope several tables and must reuse the very same CTE object, and
+    each root has its own CTE name, so a scope and a department filter on different roots can share a statement."""
     from app.models.org import Department
 
     table = Department.__table__
-    tree = select(table.c.id).where(table.c.id == root_id).cte("gems_subtree", recursive=True)
+    tree = select(table.c.id).where(table.c.id == root_id).cte(f"gems_subtree_{int(root_id)}", recursive=True)
     tree = tree.union(select(table.c.id).where(table.c.parent_id == tree.c.id))
     return select(tree.c.id)
 
