@@ -48,6 +48,11 @@ def subtree_ids(root_id: int) -> Select[Any]:
     return select(tree.c.id)
 
 
+# A model's `__scope__` for reference data every signed-in user may see (cohorts, code tables); a model that declares
+# no scope at all is visible to the central roles only.
+EVERYONE: dict[str, str] = {"everyone": "yes"}
+
+
 def _scope_column(model: Any, path: str, test: Any) -> ColumnElement[bool]:
     """`test(column)` for a column of the model, or through one relationship ("graduate.department_id")."""
     if "." not in path:
@@ -62,9 +67,9 @@ def scope_clause(model: Any, user: Any) -> ColumnElement[bool]:
     roles = role_names(user)
     if not roles:
         return false()
-    if roles & CENTRAL_ROLES:
-        return true()
     spec: dict[str, str] = getattr(model, "__scope__", {})
+    if roles & CENTRAL_ROLES or spec.get("everyone"):
+        return true()
     clauses: list[ColumnElement[bool]] = []
     if COLLEGE in roles and spec.get("department") and getattr(user, "department_id", None):
         subtree = subtree_ids(user.department_id)

@@ -9,6 +9,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.scope import EVERYONE
+
 
 class DepartmentKind(str, enum.Enum):
     SCHOOL = "school"
@@ -78,6 +80,7 @@ class Cohort(Model):
     """A graduation cohort (届), e.g. 2026届."""
 
     __tablename__ = "cohort"
+    __scope__ = EVERYONE  # reference data: every signed-in user picks cohorts
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     year: Mapped[int] = mapped_column(Integer, unique=True, nullable=False)

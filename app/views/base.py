@@ -9,17 +9,68 @@ from flask_appbuilder.baseviews import expose
 from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 
-from app.scope import scope_base_filters
+from app.scope import ScopeFilter, current_user, in_scope, scope_base_filters
 
 
-def _scoped_rel_queries(model: Any) -> dict[str, list[list[Any]]]:
-    """Scope every relation dropdown whose target model has a scope, so a form cannot pick another college's row."""
-    queries: dict[str, list[list[Any]]] = {}
+def scoped_relation_queries(model: Any, own: dict[str, list[list[Any]]] | None) -> dict[str, list[list[Any]]]:
+    """Every relation's choices pass the scope rule (a target that declares no scope offers central roles only),
+    plus the view's own filters: FAB runs these queries for form dropdowns, search widgets and the API's _info."""
+    own = dict(own or {})
     for rel in model.__mapper__.relationships:
-        target = rel.mapper.class_
-        if getattr(target, "__scope__", None):
-            queries[rel.key] = scope_base_filters()
-    return queries
+        own[rel.key] = scope_base_filters() + list(own.get(rel.key, []))
+    return own
+
+
+def outside_scope(item: Any, user: Any) -> list[str]:
+    """Keys of the many-to-one relations whose chosen row the user may not see: a crafted write must not point a
+    record at another college's department, major or graduate."""
+    refused = []
+    for rel in item.__mapper__.relationships:
+        if rel.uselist:
+            continue
+        value = getattr(item, rel.key, None)
+        target_id = getattr(value, "id", None)
+        if target_id is None and len(rel.local_columns) == 1:
+            target_id = getattr(item, next(iter(rel.local_columns)).key, None)
+        if target_id is not None and not in_scope(rel.mapper.class_, [target_id], user):
+            refused.append(rel.key)
+    return refused
+
+
+class OutOfScopeError(ValueError):
+    """A write names a related row outside the user's scope; FAB shows the message and writes nothing."""
+
+    def __init__(self, keys: list[str]) -> None:
+        super().__init__(_("You may only choose records within your own scope (%(fields)s).", fields="、".join(keys)))
+
+
+def check_relations_in_scope(item: Any) -> None:
+    refused = outside_scope(item, current_user())
+    if refused:
+        raise OutOfScopeError(refused)
+
+
+class ScopedRelationsMixin:
+    """Scopes every related-field query and refuses writes that point outside the scope (ModelViews and APIs)."""
+
+    _REL_QUERY_ATTRS = ("add_form_query_rel_fields", "edit_form_query_rel_fields", "search_form_query_rel_fields",
+                        "add_query_rel_fields", "edit_query_rel_fields")
+
+    def _scope_relations(self) -> None:
+        model = self.datamodel.obj
+        for attr in self._REL_QUERY_ATTRS:
+            if hasattr(type(self), attr):
+                setattr(self, attr, scoped_relation_queries(model, getattr(self, attr, None)))
+        if not getattr(self, "base_filters", None) or not any(f[1] is ScopeFilter for f in self.base_filters):
+            self.base_filters = scope_base_filters() + list(self.base_filters or [])
+
+    def pre_add(self, item: Any) -> None:
+        check_relations_in_scope(item)
+        super().pre_add(item)
+
+    def pre_update(self, item: Any) -> None:
+        check_relations_in_scope(item)
+        super().pre_update(item)
 
 
 class ScopedActionsMixin:
@@ -61,31 +112,73 @@ class ScopedActionsMixin:
         return action.func(items if action.multiple else items[0])
 
 
-class ScopedModelView(ScopedActionsMixin, ModelView):
+class ScopedModelView(ScopedRelationsMixin, ScopedActionsMixin, ModelView):
     """A ModelView whose rows, actions and dropdowns are all limited by app.scope."""
 
     page_size = 20
 
     def __init__(self, **kwargs: Any) -> None:
         if self.datamodel is not None:
-            self.base_filters = scope_base_filters() + list(self.base_filters or [])
-            rel = _scoped_rel_queries(self.datamodel.obj)
-            self.add_form_query_rel_fields = {**rel, **(self.add_form_query_rel_fields or {})}
-            self.edit_form_query_rel_fields = {**rel, **(self.edit_form_query_rel_fields or {})}
-            self.search_form_query_rel_fields = {**rel, **(self.search_form_query_rel_fields or {})}
+            self._scope_relations()
         assert not self.related_views, "related views load the parent without base_filters"
         super().__init__(**kwargs)
 
 
-class ScopedApi(ModelRestApi):
+class ScopedApi(ScopedRelationsMixin, ModelRestApi):
     """A REST API limited by app.scope; token-only (no browser session) so CSRF cannot drive it."""
 
     allow_browser_login = False
     page_size = 20
 
     def __init__(self) -> None:
-        self.base_filters = scope_base_filters() + list(self.base_filters or [])
+        self._scope_relations()
         super().__init__()
+
+    def _may(self, method: str) -> bool:
+        permission = f"can_{(self.method_permission_name or {}).get(method, method)}"
+        return permission in (self.base_permissions or [permission]) and self.appbuilder.sm.has_access(
+            permission, self.class_permission_name)
+
+    def set_response_key_mappings(self, response: dict[str, Any], func: Any, rison_args: dict[str, Any],
+                                  **kwargs: Any) -> None:
+        """FAB captured its own merge functions when it decorated `info`/`get`; call them by name so ours apply."""
+        keys = rison_args.get("keys") or None
+        for key, merge in getattr(func, "_response_key_func_mappings", {}).items():
+            if keys is None or key in keys:
+                getattr(self, merge.__name__)(response, **kwargs)
+
+    def merge_add_field_info(self, response: dict[str, Any], **kwargs: Any) -> None:
+        """No add-form choices for a user who may not add."""
+        if not self._may("post"):
+            response["add_columns"] = []
+            return
+        super().merge_add_field_info(response, **kwargs)
+
+    def merge_edit_field_info(self, response: dict[str, Any], **kwargs: Any) -> None:
+        if not self._may("put"):
+            response["edit_columns"] = []
+            return
+        super().merge_edit_field_info(response, **kwargs)
+
+    def _get_field_info(self, field: Any, filter_rel_field: Any, page: Any = None, page_size: Any = None) -> Any:
+        """FAB translates an absent label or description as gettext(""), which returns the catalog's header."""
+        info = super()._get_field_info(field, filter_rel_field, page=page, page_size=page_size)
+        for key, source in (("label", self.label_columns), ("description", self.description_columns)):
+            if not source.get(field.name):
+                info[key] = ""
+        return info
+
+    def post_headless(self) -> Any:
+        try:
+            return super().post_headless()
+        except OutOfScopeError as exc:
+            return self.response_422(message=str(exc))
+
+    def put_headless(self, pk: Any) -> Any:
+        try:
+            return super().put_headless(pk)
+        except OutOfScopeError as exc:
+            return self.response_422(message=str(exc))
 
 
 def interface(model: Any) -> SQLAInterface:
