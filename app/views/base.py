@@ -10,6 +10,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 
 from app.scope import ScopeFilter, current_user, in_scope, scope_base_filters
+from app.views.display import column_formatters
 
 
 def scoped_relation_queries(model: Any, own: dict[str, list[list[Any]]] | None) -> dict[str, list[list[Any]]]:
@@ -57,12 +58,23 @@ class ScopedRelationsMixin:
                         "add_query_rel_fields", "edit_query_rel_fields")
 
     def _scope_relations(self) -> None:
+        """Called by every generated view before FAB builds it: scope rows and relations, apply the display rule."""
         model = self.datamodel.obj
+        if hasattr(type(self), "formatters_columns"):
+            self.formatters_columns = column_formatters(model, getattr(self, "formatters_columns", None))
         for attr in self._REL_QUERY_ATTRS:
             if hasattr(type(self), attr):
                 setattr(self, attr, scoped_relation_queries(model, getattr(self, attr, None)))
         if not getattr(self, "base_filters", None) or not any(f[1] is ScopeFilter for f in self.base_filters):
             self.base_filters = scope_base_filters() + list(self.base_filters or [])
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every view's own pre_add/pre_update runs after the scope check, whether or not it calls super()."""
+        super().__init_subclass__(**kwargs)
+        for hook in ("pre_add", "pre_update"):
+            own = cls.__dict__.get(hook)
+            if own is not None and not getattr(own, "_gems_scope_checked", False):
+                setattr(cls, hook, _checked_first(own))
 
     def pre_add(self, item: Any) -> None:
         check_relations_in_scope(item)
@@ -71,6 +83,16 @@ class ScopedRelationsMixin:
     def pre_update(self, item: Any) -> None:
         check_relations_in_scope(item)
         super().pre_update(item)
+
+
+def _checked_first(hook: Any) -> Any:
+    def wrapped(self: Any, item: Any) -> None:
+        check_relations_in_scope(item)
+        hook(self, item)
+
+    wrapped._gems_scope_checked = True  # type: ignore[attr-defined]
+    wrapped.__doc__, wrapped.__name__ = hook.__doc__, hook.__name__
+    return wrapped
 
 
 class ScopedActionsMixin:

@@ -337,10 +337,10 @@ def test_apis_hide_other_departments(app: Any, role: str) -> None:
         assert _snapshot(app, model, pk) == before
 
 
-def test_admin_api_cannot_point_a_row_outside_a_college(app: Any) -> None:
-    """A write naming a related row outside the writer's scope is refused (422) and writes nothing."""
+def test_writes_cannot_point_a_row_outside_the_scope(app: Any) -> None:
+    """A write naming a related row outside the writer's scope is refused, in every view's hooks."""
     from app.models.org import Department
-    from app.views.base import outside_scope
+    from app.views.base import OutOfScopeError, outside_scope
 
     with app.test_request_context():
         g.user = db.session.execute(select(User).where(User.username == "college_a")).scalar_one()
@@ -349,6 +349,10 @@ def test_admin_api_cannot_point_a_row_outside_a_college(app: Any) -> None:
         candidate = Department(code="X1", name="伪造", parent_id=other.id)
         assert outside_scope(candidate, g.user) == ["parent"]
         assert outside_scope(Department(code="X2", name="合法", parent_id=mine.id), g.user) == []
+        # a view's own pre_update that never calls super() still runs the check first
+        view = next(v for v in app.appbuilder.baseviews if v.__class__.__name__ == "DepartmentModelView")
+        with pytest.raises(OutOfScopeError):
+            view.pre_update(candidate)
         db.session.rollback()
 
 
