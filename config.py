@@ -88,16 +88,32 @@ class Config:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SECURE = _env("GEMS_SECURE_COOKIES", "0") == "1"
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    # Origins besides the request's own host whose pages may post forms to GEMS (scheme://host[:port], comma-separated)
+    GEMS_TRUSTED_ORIGINS = [o for o in _env("GEMS_TRUSTED_ORIGINS", "").split(",") if o.strip()]
     MAX_CONTENT_LENGTH = int(_env("GEMS_MAX_UPLOAD_MB", "32")) * 1024 * 1024
     # CHG-1 evidence: per file and per request (keep the latter below MAX_CONTENT_LENGTH)
     GEMS_EVIDENCE_MAX_MB = int(_env("GEMS_EVIDENCE_MAX_MB", "10"))
     GEMS_EVIDENCE_REQUEST_MB = int(_env("GEMS_EVIDENCE_REQUEST_MB", "30"))
 
     JWT_ACCESS_TOKEN_EXPIRES = 3600
+    # A browser sign-in lasts at most this long on the server (app.security.sessions), however the cookie is kept.
+    GEMS_SESSION_HOURS = float(_env("GEMS_SESSION_HOURS", "12"))
+    # Reverse proxies in front of the app whose X-Forwarded-For/-Proto/-Host are trusted; 0 trusts no client header.
+    GEMS_PROXY_HOPS = int(_env("GEMS_PROXY_HOPS", "0"))
 
     # The reviewer's department tree with pending counts is recounted at most this often per app server
     # (decisions in the same server clear it at once); 0 recounts on every page.
     GEMS_TREE_CACHE_SECONDS = float(_env("GEMS_TREE_CACHE_SECONDS", "30"))
+
+    # Audit chain: HMAC keys from the environment, never the database (app/services/audit_keys.py); a
+    # generated key in instance/ only in development. Signed head checkpoints outside the database every N entries.
+    GEMS_AUDIT_KEY = _env("GEMS_AUDIT_KEY", "")
+    GEMS_AUDIT_KEYS = _env("GEMS_AUDIT_KEYS", "")
+    GEMS_AUDIT_KEY_ID = _env("GEMS_AUDIT_KEY_ID", "")
+    GEMS_AUDIT_KEY_FILE = str(INSTANCE_DIR / "audit_key")
+    GEMS_AUDIT_CHECKPOINT_FILE = _env("GEMS_AUDIT_CHECKPOINT_FILE", str(INSTANCE_DIR / "audit_checkpoints-{db}.jsonl"))
+    GEMS_AUDIT_CHECKPOINT_EVERY = int(_env("GEMS_AUDIT_CHECKPOINT_EVERY", "100"))
+    GEMS_AUDIT_SYSLOG = _env("GEMS_AUDIT_SYSLOG", "")  # /dev/log or host[:port]
 
     GEMS_DEMO_PASSWORD = _env("GEMS_DEMO_PASSWORD", "Gems@2026demo")
     GEMS_DEMO_GRADUATES = int(_env("GEMS_DEMO_GRADUATES", "3000"))
@@ -106,6 +122,7 @@ class Config:
 class ProductionConfig(Config):
     GEMS_ENV = "production"
     SESSION_COOKIE_SECURE = True
+    GEMS_AUDIT_KEY_FILE = ""  # no generated key: refuse to start without GEMS_AUDIT_KEY(S)
 
 
 class TestConfig(Config):
@@ -116,3 +133,9 @@ class TestConfig(Config):
     GEMS_DEMO_GRADUATES = 120
     RATELIMIT_STORAGE_URI = "memory://"
     GEMS_TREE_CACHE_SECONDS = 0.0
+    GEMS_AUDIT_KEY = ""
+    GEMS_AUDIT_KEYS = "test:gems-test-audit-key-0123456789abcdef"  # fixed, public: tests only
+    GEMS_AUDIT_KEY_ID = ""
+    GEMS_AUDIT_KEY_FILE = ""
+    GEMS_AUDIT_CHECKPOINT_FILE = ""  # tests that need checkpoints point this at a temporary file
+    GEMS_AUDIT_SYSLOG = ""

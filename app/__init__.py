@@ -18,6 +18,12 @@ def create_app(config_class: Optional[object] = None) -> Flask:
                         else config_module.Config)
     app = Flask(__name__, instance_path=str(config_module.INSTANCE_DIR))
     app.config.from_object(config_class)
+    from app.services.audit_keys import init_audit_keys
+
+    init_audit_keys(app)  # no audit key, no start (production has no generated fallback)
+    from app.security.errors import init_error_handling
+
+    init_error_handling(app)  # before any route is built: bounded <int:> ids, 4xx in the client's language
     logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
 
     from app import models  # noqa: F401  (one metadata for Alembic and FAB)
@@ -42,6 +48,11 @@ def create_app(config_class: Optional[object] = None) -> Flask:
         from app.views.registry import register_views
 
         init_web_security(app)
+        from app.security.proxy import trust_proxies
+        from app.security.sessions import init_sessions
+
+        init_sessions(app)
+        trust_proxies(app)
         from app.views.inbox import init_inbox
 
         init_inbox(app)

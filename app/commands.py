@@ -34,16 +34,59 @@ def demo(graduates: int | None) -> None:
     click.echo(report)
 
 
+def _echo_problems(result) -> None:  # noqa: ANN001
+    for problem in result.problems:
+        click.echo(problem, err=True)
+    if result.more:
+        click.echo(f"... and {result.more} more problems", err=True)
+
+
 @gems.command("audit-verify")
-def audit_verify() -> None:
-    """Check the audit chain; exit status 1 if any entry was edited, deleted, reordered or truncated."""
+@click.option("--checkpoint/--no-checkpoint", default=True,
+              help="After a clean verify, write a signed checkpoint of the verified head (default: yes).")
+def audit_verify(checkpoint: bool) -> None:
+    """Check the audit chain and its signed checkpoints; exit status 1 if any entry was edited, forged, deleted,
+    reordered or truncated, or a checkpoint was edited."""
+    from app.services import audit_checkpoint
     from app.services.audit import verify
 
     result = verify()
-    for problem in result.problems:
-        click.echo(problem, err=True)
+    _echo_problems(result)
     click.echo(f"checked {result.checked} entries: {'OK' if result.ok else 'TAMPERED'}")
+    if result.ok and checkpoint and result.checked and audit_checkpoint.configured():
+        audit_checkpoint.write(result.head_seq, result.head_hash)
     sys.exit(0 if result.ok else 1)
+
+
+@gems.command("audit-checkpoint")
+def audit_checkpoint_command() -> None:
+    """Verify the chain, seal it under the current key (after an upgrade or a key change), write a checkpoint."""
+    from app.extensions import db
+    from app.services import audit_checkpoint
+    from app.services.audit import seal, verify
+
+    if not audit_checkpoint.configured():
+        click.echo("set GEMS_AUDIT_CHECKPOINT_FILE or GEMS_AUDIT_SYSLOG", err=True)
+        sys.exit(2)
+    result = verify()
+    if result.problems and not (result.unsealed and len(result.problems) == 1):
+        _echo_problems(result)
+        click.echo(f"checked {result.checked} entries: TAMPERED; no checkpoint written", err=True)
+        sys.exit(1)
+    if seal():
+        db.session.commit()
+        result = verify()
+        if not result.ok:
+            _echo_problems(result)
+            sys.exit(1)
+    if result.checked == 0:
+        click.echo("the audit log is empty; nothing to checkpoint")
+        return
+    written = audit_checkpoint.write(result.head_seq, result.head_hash)
+    if written is None:
+        click.echo("checkpoint not written (see the log)", err=True)
+        sys.exit(1)
+    click.echo(f"checkpoint: seq {written.seq} hash {written.hash} key {written.key_id}")
 
 
 @gems.command("import-registry")

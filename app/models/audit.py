@@ -10,7 +10,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 
 class AuditLog(Model):
-    """One audited event; `hash` covers `prev_hash` and this row's content, so edits break the chain."""
+    """One audited event; `hash` is an HMAC (key `key_id`) over `prev_hash` and this row's content, so edits break
+    the chain and cannot be re-signed without the key; `key_id` '' marks a legacy sha256 row."""
 
     __tablename__ = "audit_log"
     # Two indexes serve every reader (a record's history, the binding rate limit); each extra one slows the bulk
@@ -32,6 +33,7 @@ class AuditLog(Model):
     detail: Mapped[str] = mapped_column(Text, nullable=False, default="{}")
     prev_hash: Mapped[str] = mapped_column(String(64), nullable=False)
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    key_id: Mapped[str] = mapped_column(String(16), nullable=False, default="", server_default="")
 
 
 class AuditHead(Model):
@@ -42,3 +44,5 @@ class AuditHead(Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     last_seq: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     last_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    # key id of the last entry: a writer whose current key differs appends an audit.key_rotated entry first
+    key_id: Mapped[str] = mapped_column(String(16), nullable=False, default="", server_default="")

@@ -20,6 +20,7 @@ class Graduate(Model):
     __tablename__ = "graduate"
     __table_args__ = (
         UniqueConstraint("cohort_id", "student_no", name="uq_graduate_cohort_student_no"),
+        UniqueConstraint("cohort_id", "id_number", name="uq_graduate_cohort_id_number"),
         # the reviewer list: "awaiting me" sorted by name or student number, the tree's pending counts per major
         Index("ix_graduate_status_name", "status", "name", "id"),
         Index("ix_graduate_status_student_no", "status", "student_no", "id"),

@@ -5,7 +5,7 @@ import datetime
 from typing import Optional
 
 from flask_appbuilder.security.sqla.models import User as FabUser
-from sqlalchemy import Boolean, DateTime, ForeignKey, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.org import Department
@@ -23,6 +23,8 @@ class GemsUser(FabUser):
     phone: Mapped[Optional[str]] = mapped_column(String(20))
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False, server_default="0")
     password_changed_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
+    # bumped by a password change, reset, lock or disable: every session and token of an older epoch is dead
+    auth_epoch: Mapped[int] = mapped_column(Integer, default=0, nullable=False, server_default="0")
 
     @property
     def display_name(self) -> str:

@@ -1,14 +1,20 @@
-"""An offline image captcha (no external service): the answer's hash lives in the session, used once."""
+"""An offline image captcha (no external service), single-use on the server: one solution buys one attempt.
+
+The session holds only a random nonce; the answer's keyed hash is stored under that nonce in the shared token
+store (every app server sees it) and deleted at the first check, right or wrong, so an old session cookie that
+still names a solved challenge cannot be replayed.
+"""
 from __future__ import annotations
 
 import hashlib
 import hmac
 import io
 import secrets
-import time
 
 from captcha.image import ImageCaptcha
 from flask import current_app, session
+
+from app.security.token_store import token_store
 
 ALPHABET = "ACDEFHJKLMNPRTUVWXY34679"  # no look-alikes (0/O, 1/I, 5/S, 2/Z, 8/B)
 LENGTH = 4
@@ -16,15 +22,17 @@ TTL_SECONDS = 300
 _SESSION_KEY = "gems_captcha"
 
 
-def _digest(answer: str) -> str:
+def _digest(nonce: str, answer: str) -> str:
     key = current_app.config["SECRET_KEY"].encode()
-    return hmac.new(key, answer.strip().upper().encode(), hashlib.sha256).hexdigest()
+    return hmac.new(key, f"{nonce}:{answer.strip().upper()}".encode(), hashlib.sha256).hexdigest()
 
 
 def new_challenge() -> bytes:
-    """Make a new challenge, remember its answer in the session and return the PNG."""
+    """Make a new challenge, store its answer's hash under a fresh nonce and return the PNG."""
     answer = "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
-    session[_SESSION_KEY] = {"h": _digest(answer), "t": int(time.time())}
+    nonce = secrets.token_urlsafe(24)
+    token_store().put_challenge(nonce, _digest(nonce, answer), TTL_SECONDS)
+    session[_SESSION_KEY] = nonce
     if current_app.config.get("TESTING"):
         session["_test_captcha_answer"] = answer  # lets tests solve it; never set outside TESTING
     buffer = io.BytesIO()
@@ -33,8 +41,11 @@ def new_challenge() -> bytes:
 
 
 def check(answer: str | None) -> bool:
-    """True if `answer` solves the current challenge; the challenge is consumed either way."""
-    stored = session.pop(_SESSION_KEY, None)
-    if not stored or not answer or time.time() - stored.get("t", 0) > TTL_SECONDS:
+    """True if `answer` solves the current challenge; the challenge is consumed on the server either way."""
+    nonce = session.pop(_SESSION_KEY, None)
+    if not isinstance(nonce, str) or not nonce:
         return False
-    return hmac.compare_digest(stored["h"], _digest(answer))
+    digest = token_store().take_challenge(nonce)
+    if digest is None or not answer:
+        return False
+    return hmac.compare_digest(digest, _digest(nonce, answer))

@@ -6,19 +6,25 @@ from typing import Any, Optional
 from flask import current_app, g, has_request_context, request
 from flask_appbuilder.security.api import SecurityApi
 from flask_appbuilder.security.sqla.manager import SecurityManager
+from flask_jwt_extended import JWTManager
+from sqlalchemy import select
 from werkzeug.security import check_password_hash
 
 from app.models.user import User
+from app.security import sessions
+from app.security.api import GemsSecurityApi
 from app.security.request_cache import RequestCacheMixin
 from app.services import lockout
 
 
 class GemsSecurityManager(RequestCacheMixin, SecurityManager):
     user_model = User
+    security_api = GemsSecurityApi
 
     def __init__(self, appbuilder: Any) -> None:
-        from app.security import views
+        from app.security import admin_views, views
 
+        admin_views.install(self)
         self.authdbview = views.GemsAuthDBView
         self.userdbmodelview = views.AdminUserModelView
         self.resetmypasswordview = views.ChangePasswordView
@@ -44,9 +50,44 @@ class GemsSecurityManager(RequestCacheMixin, SecurityManager):
             g.gems_login_locked = lockout.register_failure(username, ip)
             return None
         lockout.register_success(username)
+        g.gems_authenticated_user = user  # the JWT claims loader reads its epoch from here
         if user.must_change_password and has_request_context() and request.path.startswith("/api/"):
             g.gems_password_change_required = True  # no API token until the password is changed in the browser
             return None
+        return user
+
+    def load_user(self, pk: Any) -> Optional[User]:
+        """Flask-Login's loader: the user only while this browser's server-side session is alive."""
+        check = sessions.session_check()
+        return None if check is None else super().load_user(pk, check=check)
+
+    def create_jwt_manager(self, app: Any) -> JWTManager:
+        """FAB's JWT manager plus the epoch claim and one revocation check that also loads the user."""
+        manager = super().create_jwt_manager(app)
+        manager.additional_claims_loader(self._jwt_claims)
+        manager.token_in_blocklist_loader(self._jwt_revoked)
+        return manager
+
+    def _jwt_claims(self, identity: Any) -> dict[str, Any]:
+        user = g.get("gems_authenticated_user") or g.get("gems_jwt_user")
+        if user is not None and str(user.id) == str(identity):
+            epoch = user.auth_epoch
+        else:
+            epoch = self.session.execute(select(User.auth_epoch).where(User.id == int(identity))).scalar()
+        return {sessions.EPOCH_CLAIM: epoch or 0}
+
+    def _jwt_revoked(self, _header: dict[str, Any], payload: dict[str, Any]) -> bool:
+        user = super().load_user(payload["sub"], check=sessions.token_check(payload))
+        g.gems_jwt_user = user
+        return user is None
+
+    def load_user_jwt(self, _header: dict[str, Any], payload: dict[str, Any]) -> Optional[User]:
+        """The user `_jwt_revoked` loaded for this token (same request), so a token costs one query."""
+        user = g.pop("gems_jwt_user", None)
+        if user is None or str(user.id) != str(payload["sub"]):
+            user = super().load_user(payload["sub"], check=sessions.token_check(payload))
+        if user is not None:
+            g.user = user
         return user
 
     def register_views(self) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import g, has_app_context
 from flask_appbuilder.security.sqla.models import Permission, PermissionView, ViewMenu, assoc_permissionview_role
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 from sqlalchemy.orm import joinedload
 
 from app.models.notification import Notification
@@ -50,15 +50,19 @@ class RequestCacheMixin:
         wanted = set(view_menus_name or [])
         return {v for p, v in self._permission_pairs(roles) if p == permission_name and (not wanted or v in wanted)}
 
-    def load_user(self, pk: Any) -> Any:
-        """The signed-in user with roles, groups and unread count (for the navbar badge) in one query."""
+    def load_user(self, pk: Any, check: Any = None) -> Any:
+        """The signed-in user with roles, groups and unread count (for the navbar badge) in one query.
+
+        `check` is an SQL condition the same query evaluates (app.security.sessions: session or token still valid).
+        """
         model = self.user_model
         unread = (select(func.count()).select_from(Notification)
                   .where(Notification.user_id == model.id, Notification.read_at.is_(None)).scalar_subquery())
+        valid = (true() if check is None else check).label("valid")
         row = self.session.execute(
-            select(model, unread.label("unread")).options(joinedload(model.roles), joinedload(model.groups))
+            select(model, unread.label("unread"), valid).options(joinedload(model.roles), joinedload(model.groups))
             .where(model.id == int(pk))).unique().first()
-        if row is None or not row[0].is_active:
+        if row is None or not row[0].is_active or not row[2]:
             return None
         user = row[0]
         user._gems_unread = row[1]

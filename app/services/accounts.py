@@ -11,6 +11,7 @@ from app.extensions import db
 from app.models.graduate import Graduate
 from app.models.user import User
 from app.scope import department_subtree, in_scope
+from app.security import sessions
 from app.security.passwords import one_time_password
 from app.security.roles import ADMIN, CENTRAL_ROLES, COLLEGE, SCHOOL, STUDENT, role_names
 from app.services import audit, lockout
@@ -43,6 +44,7 @@ def set_password(user: User, password: str, *, must_change: bool, reason: str) -
     user.password = hash_password(password)
     user.must_change_password = must_change
     user.password_changed_at = utcnow()
+    sessions.end_all(user)  # every other session and token of the account ends; the acting browser keeps its own
     audit.record("password." + reason, "account", user.id, username=user.username)
 
 

@@ -14,9 +14,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models.org import Cohort
+from app.excel.formats import ACCEPTED_SUFFIXES
 from app.models.registry import ImportJob
 from app.services.registry_import import ImportOutcome, import_registry
 from app.timeutil import utcnow
@@ -25,6 +27,7 @@ log = logging.getLogger(__name__)
 REGISTRY_KIND = "registry"
 UPLOAD_NAME = "upload.xlsx"
 REPORT_NAME = "errors.xlsx"
+CORRECTED_NAME = "corrected.xlsx"
 STATE_LABELS = {
     "queued": _l("Queued"),
     "running": _l("Importing"),
@@ -41,6 +44,20 @@ PHASE_LABELS = {
     "finished": _l("Finished"),
 }
 FINISHED = frozenset({"done", "rejected", "failed"})
+
+
+def upload_name(filename: str | None) -> str:
+    """The stored upload's name: upload + the original extension when it is one the reader takes."""
+    suffix = Path(filename or "").suffix.lower()
+    return f"upload{suffix}" if suffix in ACCEPTED_SUFFIXES else UPLOAD_NAME
+
+
+def corrected_file(job: ImportJob) -> Path | None:
+    """The corrected workbook a rejected job offers (every error had one clear fix), if there is one."""
+    if job.state != "rejected":
+        return None
+    path = job_dir(job.id) / CORRECTED_NAME
+    return path if path.is_file() else None
 
 
 def job_dir(job_id: int) -> Path:
@@ -65,7 +82,7 @@ def create_job(stream: IO[bytes] | Path, cohort: Cohort, filename: str, user_id:
     folder = job_dir(job.id)
     shutil.rmtree(folder, ignore_errors=True)  # left over from a database that was reset
     folder.mkdir(parents=True)
-    target = folder / UPLOAD_NAME
+    target = folder / upload_name(filename)
     if isinstance(stream, Path):
         shutil.copyfile(stream, target)
     else:
@@ -125,14 +142,26 @@ def run_job(job_id: int, actor: tuple[int | None, str, str] | None = None, echo:
     if job is None or job.state != "queued" or job.kind != REGISTRY_KIND:
         raise ValueError(f"import job {job_id} is not queued")
     cohort, filename = job.cohort, job.filename
+    busy = _running_in_cohort(job)
     session.commit()  # end the read transaction: the import runs its own
     progress = JobProgress(db.engine, job_id, echo)
-    progress.set(state="running", phase="reading")
     folder = job_dir(job_id)
+    upload = folder / upload_name(filename)
+    if busy:
+        upload.unlink(missing_ok=True)
+        return _refuse(progress, _("Another import into this cohort (job %(job)d) is still running. Nothing was "
+                                   "imported: wait until it has finished, then import this file again.", job=busy))
+    progress.set(state="running", phase="reading")
     report = folder / REPORT_NAME
     try:
-        outcome = import_registry(folder / UPLOAD_NAME, cohort, session=session, progress=progress,
-                                  report_path=report, job_id=job_id, filename=filename, actor=actor)
+        outcome = import_registry(upload, cohort, session=session, progress=progress, report_path=report,
+                                  job_id=job_id, filename=filename, actor=actor,
+                                  corrected_path=folder / CORRECTED_NAME)
+    except IntegrityError:
+        session.rollback()  # a second import wrote the same students at the same moment: the unique keys refused
+        return _refuse(progress, _("Another import wrote the same students into this cohort at the same time. "
+                                   "Nothing was imported from this file: check the other import's result, then "
+                                   "import this file again if it is still needed."))
     except Exception:
         session.rollback()
         log.exception("registry import job %s failed", job_id)
@@ -141,10 +170,27 @@ def run_job(job_id: int, actor: tuple[int | None, str, str] | None = None, echo:
                                "Please try again or contact the system administrator."))
         raise
     finally:
-        (folder / UPLOAD_NAME).unlink(missing_ok=True)  # the upload holds ID numbers: keep it no longer than needed
+        upload.unlink(missing_ok=True)  # the upload holds ID numbers: keep it no longer than needed
     if not outcome.ok:
         session.rollback()
     _finish(progress, outcome, report)
+    return outcome
+
+
+def _running_in_cohort(job: ImportJob) -> int | None:
+    """Another registry import of the same cohort still running (not one cut off by a server stop), if any."""
+    others = db.session.execute(select(ImportJob).where(
+        ImportJob.cohort_id == job.cohort_id, ImportJob.kind == REGISTRY_KIND, ImportJob.state == "running",
+        ImportJob.id != job.id)).scalars().all()
+    return next((other.id for other in others if not interrupted(other)), None)
+
+
+def _refuse(progress: JobProgress, message: str) -> ImportOutcome:
+    """End a job as rejected with one file-level message (nothing was written)."""
+    outcome = ImportOutcome(file_errors=[message])
+    progress.set(state="rejected", phase="finished", processed=0, total=0, error_count=1,
+                 message=outcome.summary(), errors_json=json.dumps(outcome.listed_errors(), ensure_ascii=False),
+                 report_path=None, finished_at=utcnow())
     return outcome
 
 

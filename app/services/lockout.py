@@ -8,6 +8,7 @@ from flask import current_app
 
 from app.extensions import db
 from app.models.security import LoginThrottle
+from app.security import sessions
 from app.services import audit
 from app.timeutil import utcnow
 
@@ -55,6 +56,7 @@ def register_failure(username: str, ip: str = "") -> bool:
     if locked:
         row.locked_until = now + datetime.timedelta(minutes=current_app.config["GEMS_LOCKOUT_MINUTES"])
         audit.record("account.locked", "account", key, until=row.locked_until.isoformat(), failures=count)
+        sessions.end_all_for_username(key)  # whoever is signed in as this account is signed out too
     db.session.commit()
     return locked
 

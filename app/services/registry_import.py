@@ -24,6 +24,9 @@ from app.excel import (
     error_report_workbook,
     read_rows,
 )
+from app.excel.corrected import corrected_workbook
+from app.excel.formats import CSV, XLSX, calamine_sheets, format_of, too_many_rows
+from app.excel.safety import sniff_format
 from app.excel.text import normalize_header
 from app.extensions import db
 from app.models.org import Cohort
@@ -59,6 +62,8 @@ class ImportOutcome:
     graduates_added: int = 0
     graduates_updated: int = 0
     report_written: bool = False
+    corrected_written: bool = False
+    fixable: int = 0  # cells the corrected workbook fixes
 
     @property
     def error_count(self) -> int:
@@ -111,6 +116,13 @@ def choose_sheet(path: str | os.PathLike[str]) -> tuple[str | None, int]:
     Reads only the workbook's directory parts: opening the file with openpyxl here would parse a sheet that
     lacks <dimension> completely, once more than the import itself does.
     """
+    with open(path, "rb") as fh:
+        real = sniff_format(fh, format_of(path))
+        if real == CSV:
+            return None, 0
+        if real != XLSX:
+            names = [name for name, visible in calamine_sheets(fh, real) if visible]
+            return next((n for n in names if any(w in normalize_header(n) for w in PREFERRED_SHEETS)), None), 0
     check_workbook(path)
     try:
         with zipfile.ZipFile(path) as zf:
@@ -200,20 +212,48 @@ def _write_report(path: str | os.PathLike[str], sheet: str | None, errors: dict[
     return True
 
 
+def _fixes(errors: dict[int, list[CellError]]) -> dict[tuple[int, str], str] | None:
+    """(row, column key) -> fix when every error of the file has one clear suggested fix, else None."""
+    fixes: dict[tuple[int, str], str] = {}
+    for row_errors in errors.values():
+        for error in row_errors:
+            if not error.suggestion or not error.key or fixes.get((error.row, error.key), error.suggestion) \
+                    != error.suggestion:
+                return None
+            fixes[(error.row, error.key)] = error.suggestion
+    return fixes or None
+
+
+def _write_corrected(path: str | os.PathLike[str], sheet: str | None, fixes: dict[tuple[int, str], str],
+                     target: str | os.PathLike[str]) -> bool:
+    """The whole file with every fix applied and marked, for the clerk to check and upload again."""
+    max_rows, timeout_s = _limits()
+    try:
+        corrected_workbook(read_rows(path, columns=COLUMNS, sheet=sheet, max_rows=max_rows, timeout_s=timeout_s),
+                           COLUMNS, fixes, target)
+    except WorkbookRejected:
+        return False
+    return True
+
+
 def import_registry(path: str | os.PathLike[str], cohort: Cohort, *, session: Session | None = None,
                     progress: Progress | None = None, report_path: str | os.PathLike[str] | None = None,
                     job_id: int | None = None, filename: str = "",
-                    actor: tuple[int | None, str, str] | None = None) -> ImportOutcome:
+                    actor: tuple[int | None, str, str] | None = None,
+                    corrected_path: str | os.PathLike[str] | None = None) -> ImportOutcome:
     """Import ``path`` into ``cohort``: either every row is written (one transaction) or nothing is.
 
     On rejection the outcome lists the errors and, given ``report_path``, an Excel of the rejected rows
-    with an error column is written there.
+    with an error column is written there; when every error has one clear fix and ``corrected_path`` is given,
+    the whole file with the fixes applied and marked is written there too.
     """
     session = session or db.session
     progress = progress or _noop
     outcome = ImportOutcome()
     try:
         sheet, estimate = choose_sheet(path)
+        if estimate > _limits()[0]:
+            raise too_many_rows(_limits()[0])  # the sheet's <dimension> says so: refused before reading a row
         progress("reading", 0, estimate)
         validator = RowValidator(Lookups.load(session), {spec.key: spec.header for spec in COLUMNS})
         scan = _scan(path, sheet, validator, progress, estimate)
@@ -222,6 +262,7 @@ def import_registry(path: str | os.PathLike[str], cohort: Cohort, *, session: Se
         return outcome
     outcome.rows = scan.rows
     _duplicates(scan)
+    fixes = _fixes(scan.errors) if scan.errors else None
     plan: Plan | None = None
     if not scan.errors:
         progress("checking", 0, scan.rows)
@@ -233,6 +274,9 @@ def import_registry(path: str | os.PathLike[str], cohort: Cohort, *, session: Se
         outcome.rejected_rows = len(scan.errors)
         progress("report", 0, outcome.rejected_rows)
         outcome.report_written = _write_report(path, sheet, scan.errors, report_path)
+        if fixes and corrected_path is not None and (plan is None or not plan.errors):
+            outcome.corrected_written = _write_corrected(path, sheet, fixes, corrected_path)
+            outcome.fixable = len(fixes)
         return outcome
     try:
         counts = apply_plan(session, plan, cohort.id, job_id, progress)

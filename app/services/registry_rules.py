@@ -169,9 +169,9 @@ class RowValidator:
         errors = list(row.errors)
         number = row.row_number
 
-        def fail(key: str, message: str | None) -> None:
-            """Record one error against a column of this row."""
-            errors.append(CellError(number, self.headers.get(key, key), message or "", key))
+        def fail(key: str, message: str | None, suggestion: str | None = None) -> None:
+            """Record one error against a column of this row (with its one clear fix, if known)."""
+            errors.append(CellError(number, self.headers.get(key, key), message or "", key, suggestion))
 
         out: dict[str, Any] = {"student_no": values.get("student_no"), "exam_no": values.get("exam_no"),
                                "training_unit": values.get("training_unit")}
@@ -245,7 +245,7 @@ class RowValidator:
             return None
         return result.value
 
-    def _origin(self, value: Any, out: dict[str, Any], fail: Callable[[str, str | None], None]) -> None:
+    def _origin(self, value: Any, out: dict[str, Any], fail: Callable[..., None]) -> None:
         """生源地 in canonical form with its code; a recognisable mistake carries the suggestion."""
         out["origin"] = out["origin_code"] = None
         if value is None:
@@ -257,7 +257,7 @@ class RowValidator:
         message = check.message or ""
         if check.suggestion and check.suggestion not in message:
             message += _(" Suggested: %(suggestion)s.", suggestion=check.suggestion)
-        fail("origin", message)
+        fail("origin", message, check.suggestion)
 
     def _inclusion(self, values: dict[str, Any], out: dict[str, Any],
                    fail: Callable[[str, str | None], None]) -> None:

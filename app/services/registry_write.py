@@ -69,6 +69,7 @@ def plan_changes(session: Session, cohort_id: int, records: Sequence[tuple[Any, 
                                 .where(Graduate.__table__.c.cohort_id == cohort_id)).all()
     grad_by_record = {g.registry_record_id: g for g in graduates if g.registry_record_id is not None}
     grad_by_no = {g.student_no: g for g in graduates}
+    grad_by_id = {g.id_number: g for g in graduates if g.id_number}
     claimed_records: dict[int, int] = {}
     claimed_graduates: dict[int, int] = {}
     for record, number in zip(records, row_numbers, strict=True):
@@ -80,6 +81,15 @@ def plan_changes(session: Session, cohort_id: int, records: Sequence[tuple[Any, 
                 "student number belongs to another record (ID number %(id_number)s): correct the file or check "
                 "the records already imported.", student_no=match_id.student_no,
                 id_number=mask_id(match_no.id_number))))
+            continue
+        if (match_id is not None and match_no is None and match_id.student_no != student_no
+                and match_id.name != record[IDX["name"]]):
+            plan.errors.append(_conflict(number, "身份证号", _(
+                "Conflict, needs a decision: this ID number already belongs to the graduate %(name)s (student "
+                "number %(student_no)s) in this cohort, and this row has a different name and student number. "
+                "Nothing was changed. If it is the same person, correct that graduate's record first; if the ID "
+                "number in the file is wrong, correct the file; then import again.",
+                name=match_id.name, student_no=match_id.student_no)))
             continue
         match = match_id or match_no
         if match is not None:
@@ -96,6 +106,13 @@ def plan_changes(session: Session, cohort_id: int, records: Sequence[tuple[Any, 
         else:
             plan.inserts.append(record)
         graduate = (grad_by_record.get(match.id) if match is not None else None) or grad_by_no.get(student_no)
+        holder_of_id = grad_by_id.get(id_number)
+        if holder_of_id is not None and (graduate is None or holder_of_id.id != graduate.id):
+            plan.errors.append(_conflict(number, "身份证号", _(
+                "The roster of this cohort already has a graduate with this ID number (student number "
+                "%(student_no)s): one ID number can be in a cohort only once. Correct the file or that graduate.",
+                student_no=holder_of_id.student_no)))
+            continue
         if graduate is not None:
             first = claimed_graduates.setdefault(graduate.id, number)
             holder = grad_by_no.get(student_no)

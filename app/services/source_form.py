@@ -28,6 +28,7 @@ from app.validation import (
     check_training_mode,
 )
 from app.validation.result import normalise_text
+from app.validation.text import clean_text
 
 __all__ = ["ADDRESS_PARTS", "FIELDS", "HMT", "SECTIONS", "FormField", "Problem", "Values", "check_field",
            "parse", "parse_date", "problems", "submission_problems", "values_of"]
@@ -200,7 +201,7 @@ def submission_problems(graduate: Any) -> list[str]:
 
 def typed_values(posted: Mapping[str, Any], graduate: Any) -> dict[str, str]:
     """The editable fields as posted; read-only ones always come from the stored record, never from the post."""
-    typed = {f.key: str(posted.get(f.key, "") or "").strip() for f in EDITABLE}
+    typed = {f.key: clean_text(posted.get(f.key, "") or "") for f in EDITABLE}
     typed["id_number"], typed["student_no"] = graduate.id_number or "", graduate.student_no or ""
     if typed.get("student_category") in HMT:
         typed["current_household"] = ""

@@ -23,6 +23,7 @@ from app.validation import (
     needs_training_unit,
 )
 from app.validation.result import normalise_text
+from app.validation.text import clean_text
 
 Values = Mapping[str, str]
 Rule = Callable[[Values], Check]
@@ -46,7 +47,7 @@ def failed(check: Check) -> Check:
 def required_text(key: str, label: Any) -> Rule:
     """A required free-text field."""
     def rule(values: Values) -> Check:
-        text = (values.get(key) or "").strip()
+        text = clean_text(values.get(key))
         return ok(text) if text else Check(ok=False, message=_("Please fill in %(field)s.", field=str(label)))
     return rule
 

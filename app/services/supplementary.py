@@ -8,6 +8,7 @@ from typing import Any
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from app.extensions import db
 from app.models.graduate import Graduate
@@ -248,8 +249,13 @@ def _create_graduates(workflow: Workflow, trigger: str, done_ids: list[Any], ctx
                 raise ValueError(_("%(field)s %(value)s is already in this cohort's roster.",
                                    field=_label(column), value=_shown(column, value)))
         graduate = _graduate_from(report, now)
-        db.session.add(graduate)
-        db.session.flush()
+        try:
+            with db.session.begin_nested():  # a concurrent submit can still win the race: the unique keys decide
+                db.session.add(graduate)
+                db.session.flush()
+        except IntegrityError as exc:
+            raise ValueError(_("The student number or ID number is already in this cohort's roster (another "
+                               "report or import added it just now); nothing was submitted.")) from exc
         report.graduate_id = graduate.id
         audit.record("graduate.added_by_supplementary_report", "graduate", graduate.id, report=report.id,
                      cohort=report.cohort_id, student_no=report.student_no, status=graduate.status)

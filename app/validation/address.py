@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import difflib
+from dataclasses import replace
 
 from .i18n import _
 from .names import (
     current_named,
+    division_chars,
     historical_named,
     match_province,
     prefixes,
@@ -14,6 +16,7 @@ from .names import (
 )
 from .regions import COUNTY, MUNICIPALITIES, PREFECTURE, UNDIVIDED, Region, divisions
 from .result import Check, fail, normalise_text
+from .text import to_simplified
 
 # Part B is the prefecture-level city for an urban address (岳阳市) or the county itself for a county address
 # (岳阳县, never 岳阳市岳阳县); a city district belongs in part C. In a municipality part B may be the
@@ -32,7 +35,26 @@ def part_b_ok(region: Region, province: Region) -> bool:
 
 
 def check_home_address(province: object, city_or_county: object, town: object, street: object) -> Check:
-    """Check the four parts; value is the normalised (province, city_or_county, town, street) tuple."""
+    """Check the four parts; value is the normalised (province, city_or_county, town, street) tuple.
+
+    A suggested fix is offered only when the address with it passes this check for that part.
+    """
+    parts = [province, city_or_county, town, street]
+    result = _check_parts(*parts)
+    if result.ok or result.suggestion is None or result.field not in _FIELDS:
+        return result
+    parts[_FIELDS.index(result.field)] = result.suggestion
+    again = _check_parts(*parts)
+    if again.ok or again.field != result.field:
+        return result
+    return replace(result, suggestion=None)
+
+
+_FIELDS = ("province", "city_or_county", "town", "street")
+
+
+def _check_parts(province: object, city_or_county: object, town: object, street: object) -> Check:
+    """The check itself, suggestions unverified."""
     p, b, c, s = (normalise_text(v) for v in (province, city_or_county, town, street))
     for part, text, label in (("province", p, _("省（自治区、直辖市）")), ("city_or_county", b, _("市或县")),
                               ("town", c, _("区、镇或乡")), ("street", s, _("街道门牌号、村或小区"))):
@@ -58,6 +80,10 @@ def _province(text: str) -> Region | Check:
     alias = province_aliases().get(text)
     if alias is not None:
         return alias.region
+    simplified = province_aliases().get(to_simplified(text, division_chars()))
+    if simplified is not None:
+        return fail(_("请使用简体字，应填写为“%(suggestion)s”。", suggestion=simplified.region.name),
+                    field="province", suggestion=simplified.region.name)
     close = difflib.get_close_matches(text, list(province_aliases()), n=1, cutoff=0.5)
     suggestion = province_aliases()[close[0]].region.name if close else None
     if suggestion:
@@ -75,6 +101,10 @@ def _city_or_county(text: str, province: Region) -> Region | Check:
     if matched is not None and matched[0].region.code == province.code and matched[1]:
         return fail(_("第二部分不用重复省份，请只填写市或县的名称。"), field="city_or_county",
                     suggestion=matched[1])
+    simplified = to_simplified(text, division_chars())
+    if simplified != text and any(part_b_ok(r, province) for r in current_named(simplified, province)):
+        return fail(_("请使用简体字，应填写为“%(suggestion)s”。", suggestion=simplified), field="city_or_county",
+                    suggestion=simplified)
     found = current_named(text, province)
     allowed = [r for r in found if part_b_ok(r, province)]
     if allowed:

@@ -90,3 +90,10 @@ def historical_named(name: str, within: Region | None = None) -> list[Historical
 def short_names_below(region: Region) -> set[str]:
     """Short forms (岳阳 for 岳阳市) of every division below region."""
     return {short_name(r.name) for r in divisions().descendants(region.code)}
+
+
+@lru_cache(maxsize=1)
+def division_chars() -> frozenset[str]:
+    """Every character of a current or historical division name: kept as is by the traditional → simplified step."""
+    d = divisions()
+    return frozenset("".join([*d.by_name, *d.history_by_name, *province_aliases()]))

@@ -11,6 +11,7 @@ from .names import (
     ProvinceAlias,
     current_named,
     historical_named,
+    division_chars,
     match_province,
     origin_province_name,
     prefixes,
@@ -25,6 +26,7 @@ from .regions import (
     divisions,
 )
 from .result import Check, fail, normalise_text
+from .text import to_simplified
 
 # Rules (seed 000/001, 特别提示 2):
 # - a city district: province + prefecture + district (湖南省岳阳市岳阳楼区);
@@ -103,6 +105,8 @@ def _readings(text: str) -> list[_Reading]:
                 renamed = d.successor(old)
                 if old.level == PREFECTURE and renamed is not None and renamed.level == PREFECTURE:
                     options.append((renamed, old, rest[len(name):]))
+                elif old.level == PREFECTURE and renamed is None and old.parts and rest[len(name):]:
+                    options.append((None, old, rest[len(name):]))  # 莱芜市钢城区: the prefecture was split
         for pref, old_pref, tail in options:
             out.extend(_county_readings(alias, province, pref, old_pref, tail))
     return out
@@ -117,6 +121,8 @@ def _county_readings(alias: ProvinceAlias | None, province: Region | None, pref:
             return []
         rank = 2 if old_pref else (4 if d.children.get(pref.code) else 0)
         return [_Reading(rank, pref, alias, pref, old_pref)]
+    if pref is None and old_pref is not None:
+        return _split_readings(alias, province, old_pref, tail)
     scope = pref or province
     found = [_Reading(2 if old_pref else 0, r, alias, pref, old_pref)
              for r in current_named(tail, scope, (COUNTY,))]
@@ -134,14 +140,35 @@ def _county_readings(alias: ProvinceAlias | None, province: Region | None, pref:
     return found
 
 
+def _split_readings(alias: ProvinceAlias | None, province: Region | None, old_pref: HistoricalName,
+                    tail: str) -> list[_Reading]:
+    """Readings under a prefecture that was split (莱芜市): its former districts and the units it became."""
+    d = divisions()
+    parts = {r.code for r in d.parts(old_pref)}
+    found = [_Reading(2, r, alias, None, old_pref) for r in current_named(tail, province, (COUNTY,))
+             if r.code in parts]
+    for old in historical_named(tail, province):
+        new = d.successor(old)
+        if new is not None and old.code[:4] == old_pref.code[:4]:
+            found.append(_Reading(2, new, alias, None, old))
+    return found
+
+
 def _best(readings: list[_Reading]) -> list[_Reading]:
-    """Readings of the best rank, preferring those that name the province, one per division."""
+    """Readings of the best rank, preferring those that name the province, one per division.
+
+    Several names that were abolished without a successor are one reading: the latest of them (the one whose
+    message can say what it became).
+    """
     if not readings:
         return []
     rank = min(r.rank for r in readings)
     best = [r for r in readings if r.rank == rank]
     with_province = [r for r in best if r.alias is not None]
     best = with_province or best
+    if rank == 3:
+        return [max(best, key=lambda r: (bool(r.historical and r.historical.parts),
+                                         r.historical.year if r.historical else 0))]
     unique: dict[str, _Reading] = {}
     for r in best:
         key = r.region.code if r.region else f"old:{r.historical.code if r.historical else ''}"
@@ -172,7 +199,13 @@ def _historical_message(r: _Reading, canonical: str | None) -> str:
     old = r.historical
     assert old is not None
     if canonical is None:
+        parts = [c for c in (canonical_origin(p.code) for p in divisions().parts(old)) if c]
+        if parts:
+            return _("“%(old)s”已于%(year)s年撤销，原辖区今分属%(parts)s，请按现行行政区划填写生源地。",
+                     old=old.name, year=old.year, parts="、".join(parts))
         return _("“%(old)s”已于%(year)s年撤销，请按现行行政区划填写生源地。", old=old.name, year=old.year)
+    if old.level == PREFECTURE and old.successor is None:
+        return _("“%(old)s”已于%(year)s年撤销，应填写为“%(new)s”。", old=old.name, year=old.year, new=canonical)
     return _("“%(old)s”已于%(year)s年调整为“%(new)s”，请按现行行政区划填写。",
              old=old.name, year=old.year, new=canonical)
 
@@ -221,6 +254,15 @@ def check_origin(value: object) -> Check:
     if not text:
         return fail(_("请填写生源地（入学前户口所在地），如%(examples)s。", examples=EXAMPLES))
     best = _best(_readings(text))
+    simplified = to_simplified(text, division_chars())
+    if not best and simplified != text:
+        best = _best(_readings(simplified))
+        if len(best) == 1 and best[0].rank == 0 and best[0].region is not None:
+            canonical = canonical_origin(best[0].region.code)
+            if canonical:
+                return fail(_("生源地请使用简体字，应填写为“%(suggestion)s”。", suggestion=canonical), text,
+                            suggestion=canonical, code=best[0].region.code)
+        text = simplified if best else text
     if not best:
         close = _fuzzy(text)
         if close:
@@ -229,9 +271,12 @@ def check_origin(value: object) -> Check:
         return fail(_("未找到“%(value)s”，请按“省+市+区”或“省+县”填写，如%(examples)s。",
                       value=text, examples=EXAMPLES), text)
     if len(best) > 1:
-        choices = [c for c in (canonical_origin(r.region.code) if r.region else None for r in best) if c]
-        return fail(_("“%(value)s”对应多个地区，请写明省份和市：%(choices)s。",
-                      value=text, choices="、".join(choices[:6])), text)
+        choices = list(dict.fromkeys(c for c in (canonical_origin(r.region.code) if r.region else None
+                                                  for r in best) if c))
+        if len(choices) > 1:
+            return fail(_("“%(value)s”对应多个地区，请写明省份和市：%(choices)s。",
+                          value=text, choices="、".join(choices[:6])), text)
+        best = [next((r for r in best if r.region is not None and canonical_origin(r.region.code)), best[0])]
     r = best[0]
     region = r.region
     canonical = canonical_origin(region.code) if region else None

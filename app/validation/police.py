@@ -64,7 +64,9 @@ def check_police_station(value: object) -> Check:
         return fail(_("不可省略“派出所”字样，格式为“生源地+所在派出所名称”，如“%(good)s”。", good=EXAMPLE_GOOD), text)
     if not text.endswith(STATION):
         cut = text[: text.rindex(STATION) + len(STATION)]
-        return fail(_("派出所名称应以“派出所”结尾，如“%(suggestion)s”。", suggestion=cut), text, suggestion=cut)
+        if check_police_station(cut).ok:  # offer only a fix this check accepts (not 湖南省岳阳县派出所)
+            return fail(_("派出所名称应以“派出所”结尾，如“%(suggestion)s”。", suggestion=cut), text, suggestion=cut)
+        return fail(_("派出所名称应以“派出所”结尾，并写明具体的派出所，如“%(good)s”。", good=EXAMPLE_GOOD), text)
     head = text[: -len(STATION)]
     if not head:
         return fail(_("请写明派出所的具体名称，格式为“生源地+所在派出所名称”，如“%(good)s”。", good=EXAMPLE_GOOD), text)

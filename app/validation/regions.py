@@ -30,13 +30,20 @@ class Region(NamedTuple):
 
 
 class HistoricalName(NamedTuple):
-    """A code/name pair that is no longer current: the year it disappeared and its successor, if known."""
+    """A code/name pair that is no longer current: the year it disappeared, its successor, or what it was split into."""
 
     code: str
     name: str
     level: int
     year: int
     successor: str | None
+    parts: tuple[str, ...] = ()
+
+
+def _historical(code: str, item: list[Any]) -> HistoricalName:
+    """One history entry of the JSON: [name, level, year, successor or '', optional split parts]."""
+    name, level, year, successor, *rest = item
+    return HistoricalName(code, name, level, year, successor or None, tuple(rest[0]) if rest else ())
 
 
 def short_name(name: str) -> str:
@@ -84,8 +91,8 @@ class Divisions:
         """Historical names (1980 onwards) by name."""
         out: dict[str, list[HistoricalName]] = defaultdict(list)
         for code, items in self._history.items():
-            for name, level, year, successor in items:
-                out[name].append(HistoricalName(code, name, level, year, successor or None))
+            for item in items:
+                out[item[0]].append(_historical(code, item))
         return out
 
     @cached_property
@@ -99,8 +106,7 @@ class Divisions:
 
     def historical(self, code: str) -> list[HistoricalName]:
         """Former names that used this code."""
-        return [HistoricalName(code, n, lv, y, s or None)
-                for n, lv, y, s in self._history.get(code, [])]
+        return [_historical(code, item) for item in self._history.get(code, [])]
 
     def province_of(self, region: Region) -> Region:
         """The province-level unit a division belongs to."""
@@ -134,6 +140,10 @@ class Divisions:
     def successor(self, item: HistoricalName) -> Region | None:
         """Current division that replaced a historical one, if known."""
         return self.by_code.get(item.successor or "")
+
+    def parts(self, item: HistoricalName) -> list[Region]:
+        """Current divisions a historical one was split into (莱芜市 -> 济南市莱芜区, 钢城区), if known."""
+        return [self.by_code[code] for code in item.parts if code in self.by_code]
 
 
 def load_divisions(path: Path = DATA_FILE) -> Divisions:

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-_SPACES = re.compile(r"\s+")
+from .text import compact_text
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,7 +33,5 @@ def fail(message: str, value: Any = None, **extra: Any) -> Check:
 
 
 def normalise_text(value: object) -> str:
-    """NFKC (full-width digits, letters and spaces become half-width) and drop every whitespace character."""
-    if value is None:
-        return ""
-    return _SPACES.sub("", unicodedata.normalize("NFKC", str(value)))
+    """The shared normaliser (invisible characters dropped), then NFKC and no whitespace at all."""
+    return compact_text(value)

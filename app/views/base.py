@@ -10,6 +10,7 @@ from flask_appbuilder.models.sqla.interface import SQLAInterface
 from flask_babel import gettext as _
 
 from app.scope import ScopeFilter, current_user, in_scope, scope_base_filters
+from app.security.errors import integer_pk, optional_int
 from app.views.display import column_formatters
 
 
@@ -99,6 +100,8 @@ class ScopedActionsMixin:
     """FAB's action and action_post load rows without base_filters; these load them through the scope."""
 
     def _scoped_get(self, pk: Any) -> Any:
+        if integer_pk(self) and optional_int(pk) is None:
+            return None  # a malformed or out-of-range id (a rowid, an action's pk) matches no row
         return self.datamodel.get(self._deserialize_pk_if_composite(pk), self._base_filters)
 
     @expose("/action/<string:name>/<pk>", methods=["GET", "POST"])
@@ -121,7 +124,7 @@ class ScopedActionsMixin:
     def _run_action(self, name: str, pks: list[Any]) -> Any:
         """Ids outside the user's scope are dropped and reported, never acted on."""
         action = self.actions.get(name)
-        permission = self.get_action_permission_name(name)
+        permission = self.get_action_permission_name(name) if action is not None else ""
         if action is None or not self.appbuilder.sm.has_access(permission, self.class_permission_name):
             flash(_("Access is Denied"), "danger")
             return redirect(self.get_redirect())

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models.notification import Notification
+from app.security.errors import bounded_int
 from app.services import notify
 
 PAGE_SIZE = 20
@@ -27,7 +28,7 @@ class InboxView(BaseView):
     @expose("/")
     @has_access
     def index(self) -> Any:
-        page = max(request.args.get("page", 1, type=int), 1)
+        page = max(request.args.get("page", 1, type=bounded_int), 1)
         mine = Notification.user_id == g.user.id
         total = db.session.execute(select(func.count()).select_from(Notification).where(mine)).scalar_one()
         rows = db.session.execute(select(Notification).where(mine).order_by(Notification.id.desc())

@@ -31,13 +31,16 @@ from app.formatters import coded, yes_no
 from app.models.org import Cohort
 from app.models.registry import ImportJob, RegistryRecord
 from app.scope import scope_clause
+from app.security.errors import bounded_int
 from app.security.pii import show_id
+from app.security.redirects import own_path
 from app.services import audit
 from app.services.import_jobs import (
     REGISTRY_KIND,
     STATE_LABELS,
     create_job,
     job_status,
+    corrected_file,
     report_file,
     start_job,
 )
@@ -165,7 +168,8 @@ class RegistryImportView(BaseView):
     route_base = ROUTE
     class_permission_name = "RegistryImport"
     default_view = "form"
-    method_permission_name = dict.fromkeys(("form", "upload", "template", "job", "status", "report"), "import")
+    method_permission_name = dict.fromkeys(("form", "upload", "template", "job", "status", "report", "corrected"),
+                                           "import")
 
     def _form(self, status: int = 200, message: str | None = None) -> Any:
         """The upload page with the recent imports and an optional message."""
@@ -195,14 +199,14 @@ class RegistryImportView(BaseView):
         """Store the file as a job and start the import; then show the job's page."""
         try:
             upload = request.files.get("file")
-            cohort_id = request.form.get("cohort", type=int)
+            cohort_id = request.form.get("cohort", type=bounded_int)
         except RequestEntityTooLarge:
             return self._form(413, too_large_message())
         cohort = db.session.get(Cohort, cohort_id) if cohort_id else None
         if cohort is None:
             return self._form(400, _("Choose the cohort (graduation year) the file belongs to."))
         if upload is None or not upload.filename:
-            return self._form(400, _("Choose the registry file (.xlsx) to import."))
+            return self._form(400, _("Choose the registry file (.xlsx, .xls, .ods or .csv) to import."))
         job = create_job(upload.stream, cohort, Path(upload.filename).name, g.user.id)
         start_job(job.id, audit.current_actor())
         return redirect(url_for("RegistryImportView.job", job_id=job.id))
@@ -214,7 +218,8 @@ class RegistryImportView(BaseView):
         job = _visible_job(job_id)
         errors = json.loads(job.errors_json or "[]")
         return self.render_template("registry/job.html", job=job, status=job_status(job), errors=errors,
-                                    has_report=report_file(job) is not None, title=_("Registry import"))
+                                    has_report=report_file(job) is not None,
+                                    has_corrected=corrected_file(job) is not None, title=_("Registry import"))
 
     @expose("/job/<int:job_id>/status")
     @has_access
@@ -233,6 +238,17 @@ class RegistryImportView(BaseView):
                          download_name=_("registry-import-%(id)d-errors.xlsx", id=job_id))
 
 
+    @expose("/job/<int:job_id>/corrected")
+    @has_access
+    def corrected(self, job_id: int) -> Any:
+        """The whole file with every suggested fix applied and marked, to check and upload again."""
+        path = corrected_file(_visible_job(job_id))
+        if path is None:
+            abort(404)
+        return send_file(path, mimetype=XLSX, as_attachment=True,
+                         download_name=_("registry-import-%(id)d-corrected.xlsx", id=job_id))
+
+
 def too_large_message() -> str:
     """What to do when a file exceeds MAX_CONTENT_LENGTH, with the limit in MB."""
     limit = (current_app.config.get("MAX_CONTENT_LENGTH") or 0) / (1024 * 1024)
@@ -244,7 +260,7 @@ def _too_large(error: RequestEntityTooLarge) -> Any:
     """A friendly 413 page instead of the server's bare error, whichever upload form caused it."""
     message = too_large_message()
     try:
-        back = request.referrer if request.referrer and request.referrer.startswith(request.host_url) else None
+        back = own_path(request.referrer, "") or None
         body = render_template("registry/too_large.html", message=message, back=back,
                                appbuilder=current_app.appbuilder)
     except Exception:  # noqa: BLE001 - never fail while reporting a failure

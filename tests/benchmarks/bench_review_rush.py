@@ -88,6 +88,7 @@ def _free_port() -> int:
 def start_server(schema: str, stats: str, instance: str) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = {**os.environ, "GEMS_ENV": "production", "SECRET_KEY": "rush-bench-secret", "GEMS_SECURE_COOKIES": "0",
+           "GEMS_AUDIT_KEY": "rush-bench-audit-key-0123456789abcdef",
            "DATABASE_URL": f"{rd.PG_URL}?options=-csearch_path%3D{schema}", "GEMS_PASSWORD_HASH": rd.BENCH_HASH,
            "GEMS_AUTH_RATE_LIMIT": "100000 per minute", "GEMS_INSTANCE_DIR": instance, "BENCH_RUSH_STATS": stats}
     cmd = [str(rd.ROOT / ".venv/bin/gunicorn"), "-w", str(WORKERS), "--threads", str(THREADS), "-b",

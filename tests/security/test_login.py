@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import uuid
 
-from tests.conftest import DEMO_PASSWORD, Browser
+from tests.conftest import DEMO_PASSWORD, Browser, assert_signed_in
 
 
 def test_login_page_is_chinese_and_states_policy(browser: Browser) -> None:
@@ -17,8 +17,10 @@ def test_staff_login_and_logout(browser: Browser) -> None:
     """A demo reviewer signs in with the documented password and lands on the home page."""
     response = browser.login("school")
     assert response.status_code == 302
-    home = browser.get("/").get_data(as_text=True)
-    assert "校级审核员" in home
+    assert_signed_in(browser, "school")
+    assert "校级审核员" in browser.get("/").get_data(as_text=True)
+    browser.logout()
+    assert browser.get("/").status_code == 302
 
 
 def test_wrong_password_and_unknown_user_get_the_same_answer(browser: Browser) -> None:

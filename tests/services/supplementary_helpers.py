@@ -16,7 +16,7 @@ from app.models.user import User
 from app.services.demo import id_number
 
 PREFIX = "BB"  # student numbers of test reports; demo numbers start with the year
-_rng = random.Random(uuid.uuid4().int)
+_rng = random.Random(random.getrandbits(64))  # reproducible from the printed --randomly-seed
 
 
 def fresh_id(birth: datetime.date = datetime.date(2003, 5, 17), male: bool = True) -> str:

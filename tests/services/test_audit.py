@@ -8,26 +8,18 @@ from sqlalchemy import text
 
 from app.extensions import db
 from app.services import audit
+from tests.services.audit_snapshot import preserved_audit_log
 
 
 @pytest.fixture()
 def chain(ctx: Any) -> Any:
-    """Snapshot the log, add a few entries, restore the original log afterwards (tests tamper with it)."""
-    for i in range(5):
-        audit.record("test.event", "thing", i, n=i)
-    db.session.commit()
-    assert audit.verify().ok
-    saved = db.session.execute(text("select * from audit_log order by seq")).mappings().all()
-    head = db.session.execute(text("select last_seq, last_hash from audit_head")).one()
-    yield ctx
-    db.session.rollback()
-    db.session.execute(text("delete from audit_log"))
-    db.session.execute(text("insert into audit_log (id, seq, at, actor_id, actor_name, ip, action, target_type, "
-                            "target_id, detail, prev_hash, hash) values (:id, :seq, :at, :actor_id, :actor_name, "
-                            ":ip, :action, :target_type, :target_id, :detail, :prev_hash, :hash)"),
-                       [dict(r) for r in saved])
-    db.session.execute(text("update audit_head set last_seq = :s, last_hash = :h"), {"s": head[0], "h": head[1]})
-    db.session.commit()
+    """Add a few entries, restore the original log afterwards (tests tamper with it)."""
+    with preserved_audit_log():
+        for i in range(5):
+            audit.record("test.event", "thing", i, n=i)
+        db.session.commit()
+        assert audit.verify().ok
+        yield ctx
     assert audit.verify().ok
 
 

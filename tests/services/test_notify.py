@@ -111,7 +111,7 @@ def student_browser(app: Any) -> tuple[Browser, int, int]:
         graduate_id, user_id = _student(app, "secondary")
         username = db.session.get(User, user_id).username
     b = Browser(app.test_client())
-    assert b.login(username).status_code == 302
+    b.login_proven(username)
     return b, graduate_id, user_id
 
 

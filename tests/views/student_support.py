@@ -19,7 +19,7 @@ from app.models.security import LoginThrottle
 from app.models.user import User
 from app.services.demo import id_number
 from app.validation.idcard import check_digit
-from tests.conftest import Browser
+from tests.conftest import Browser, assert_signed_in
 
 NEW_PASSWORD = "Stud@2026pass"
 # a form that passes every rule once pre-filled from the registry (see registry_row below)
@@ -76,7 +76,7 @@ class StudentFactory:
         self.app = app
         self.created: list[Student] = []
         self.extra_usernames: list[str] = []
-        self.rng = random.Random(uuid.uuid4().int)
+        self.rng = random.Random(random.getrandbits(64))  # reproducible from the printed --randomly-seed
 
     def __call__(self, *, registry: bool = True, link_registry: bool = True, included: bool = True,
                  major_index: int = 0, **graduate_fields: Any) -> Student:
@@ -160,6 +160,7 @@ def signed_in(app: Any, student: Student, change_password: bool = True) -> Brows
         response = b.post_form("/resetmypassword/form", {"old_password": student.password, "password": NEW_PASSWORD,
                                                          "conf_password": NEW_PASSWORD})
         assert response.status_code == 302, response.get_data(as_text=True)[:300]
+    assert_signed_in(b, student.student_no)
     return b
 
 

@@ -60,7 +60,7 @@ def student(app: Any) -> Iterator[Browser]:
         db.session.add(user)
         db.session.commit()
     browser = Browser(app.test_client())
-    assert browser.login(name).status_code == 302
+    browser.login_proven(name)
     yield browser
     with app.app_context():
         db.session.delete(db.session.execute(select(User).where(User.username == name)).scalar_one())

@@ -30,13 +30,18 @@ def test_api_batch_matches_the_page_rules(app: Any) -> None:
 
 
 def test_api_single_action_with_stale_version_is_409(app: Any) -> None:
-    """Deciding on a stale version answers 409 with the reason; reject without a reason is 400."""
+    """Deciding on a stale (older) version answers 409 and changes nothing; reject without a reason is 400."""
     with app.app_context():
-        pk = make_graduates(1, "secondary", "101", prefix="AQ")[0]
+        pk = make_graduates(1, "secondary", "101", prefix="AQ", version=3)[0]
     client, headers = _client(app, "college_a", "10.9.0.2")
-    assert client.post(f"/api/v1/source_review/{pk}/approve", json={"version": 7}, headers=headers).status_code == 409
+    stale = client.post(f"/api/v1/source_review/{pk}/approve", json={"version": 2}, headers=headers)
+    assert stale.status_code == 409 and "其他人修改" in stale.get_json()["results"][0]["reason"]
+    with app.app_context():
+        assert statuses([pk])[pk] == "secondary"
     assert client.post(f"/api/v1/source_review/{pk}/reject", json={}, headers=headers).status_code == 400
-    assert client.post(f"/api/v1/source_review/{pk}/approve", json={"version": 1}, headers=headers).status_code == 200
+    assert client.post(f"/api/v1/source_review/{pk}/approve", json={"version": 3}, headers=headers).status_code == 200
+    with app.app_context():
+        assert statuses([pk])[pk] == "central"
 
 
 def test_api_list_is_scoped_and_masked(app: Any) -> None:

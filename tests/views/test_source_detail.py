@@ -1,6 +1,7 @@
 """SRC-9/SRC-12/CHG-2: the record page — flags, disabled buttons with reasons, reviewer edits, history, scope."""
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from sqlalchemy import select
@@ -32,6 +33,13 @@ def test_other_college_record_is_404_everywhere(app: Any, as_role: Any) -> None:
         assert graduate.status == "secondary" and graduate.name.startswith("测试")
 
 
+def _row(page: str, label: str) -> str:
+    """The comparison table's row for one key field (the page lists every field, so test the row, not the page)."""
+    match = re.search(rf"<tr[^>]*><td>{label}</td>.*?</tr>", page.split('id="comparison"')[1], re.S)
+    assert match, label
+    return match.group(0)
+
+
 def test_detail_shows_flags_and_disabled_buttons_with_reasons(app: Any, as_role: Any) -> None:
     """A mismatched key field is flagged with the registry value; approve-at-school is disabled with a reason."""
     with app.app_context():
@@ -45,7 +53,9 @@ def test_detail_shows_flags_and_disabled_buttons_with_reasons(app: Any, as_role:
         graduate.registry_record_id = record.id
         db.session.commit()
     page = as_role("school").get(f"/review/source/{pk}").get_data(as_text=True)
-    assert "不匹配" in page and "别的名字" in page and "未比对" in page
+    assert "不匹配" in _row(page, "姓名") and "别的名字" in _row(page, "姓名")
+    assert "fa-check" in _row(page, "性别") and "不匹配" not in _row(page, "性别")
+    assert "未比对" in _row(page, "生源地")  # the registry has no origin: not compared, not flagged
     assert 'id="btn-approve"' in page and "disabled" in page.split('id="btn-approve"')[0][-200:]
     assert "院系尚未审核通过该记录" in page
 

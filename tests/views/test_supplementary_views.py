@@ -253,7 +253,7 @@ def student_browser(app: Any) -> Browser:
         db.session.commit()
         name = student.username
     b = Browser(app.test_client())
-    assert b.login(name).status_code == 302
+    b.login_proven(name)
     return b
 
 

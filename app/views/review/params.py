@@ -7,6 +7,7 @@ from urllib.parse import urlencode
 from flask import g, request, session
 from werkzeug.datastructures import MultiDict
 
+from app.security.errors import optional_int
 from app.services import preferences
 from app.services.review.query import PAGE_SIZES, ReviewFilter
 
@@ -16,10 +17,7 @@ FILTER_ARGS = ("cohort", "department", "major", "status", "origin", "submitted",
 
 
 def _int(value: Any) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except (TypeError, ValueError):
-        return None
+    return optional_int(value)  # malformed or beyond any id: ignored, never sent to SQL
 
 
 def filter_from(args: MultiDict) -> ReviewFilter:

@@ -15,6 +15,7 @@ from app.extensions import db
 from app.models.change import ChangeRequest
 from app.models.graduate import Graduate
 from app.scope import scope_clause
+from app.security.errors import bounded_int
 from app.security.pii import show_id, show_phone
 from app.security.roles import role_names
 from app.services import audit, source_form
@@ -91,7 +92,7 @@ class SourceDetailView(BaseView):
         """The record page's buttons: same engine, same rules, same audit as the batch and the API."""
         graduate = load(pk)
         name = request.form.get("decision", "")
-        version = request.form.get("version", type=int)
+        version = request.form.get("version", type=bounded_int)
         try:
             if name not in batch.ACTIONS:
                 abort(400)

@@ -16,7 +16,9 @@ from sqlalchemy.orm import joinedload
 from app.extensions import db
 from app.models.graduate import Graduate
 from app.models.registry import ImportJob
+from app.security.errors import int_list
 from app.security.pii import show_id, show_phone
+from app.security.redirects import safe_path
 from app.services import audit, source_form
 from app.services.comparison import approved_claims, compare
 from app.services.import_jobs import job_status
@@ -33,7 +35,7 @@ def _selection() -> tuple[query.ReviewFilter, list[int] | None]:
     source = request.form if request.method == "POST" else request.args
     f = params.filter_from(source)
     if source.get("target", "selected") == "selected" and source.getlist("ids"):
-        return f, [int(i) for i in source.getlist("ids") if i.isdigit()]
+        return f, int_list(source.getlist("ids"))
     return f, None
 
 
@@ -53,7 +55,7 @@ class SourceExportView(BaseView):
         total = len(ids) if ids is not None else query.count(f, g.user)
         if total == 0:
             flash(_("Nothing to export: no records match."), "warning")
-            return redirect(request.form.get("back") or url_for("SourceReviewView.index"))
+            return redirect(safe_path(request.form.get("back"), url_for("SourceReviewView.index")))
         if total > export.SYNC_LIMIT:
             job = export.start_job(cols, f, g.user, ids, total)
             return redirect(url_for("SourceExportView.export_job", job_id=job.id))
@@ -108,7 +110,7 @@ class SourceExportView(BaseView):
         if len(wanted) > PRINT_LIMIT:
             flash(_("At most %(n)d sheets can be printed at once; narrow the list (for example to one major).",
                     n=PRINT_LIMIT), "warning")
-            return redirect(request.form.get("back") or url_for("SourceReviewView.index"))
+            return redirect(safe_path(request.form.get("back"), url_for("SourceReviewView.index")))
         graduates = db.session.execute(
             select(Graduate).options(joinedload(Graduate.registry_record), joinedload(Graduate.department),
                                      joinedload(Graduate.major), joinedload(Graduate.cohort))

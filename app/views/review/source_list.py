@@ -11,7 +11,9 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import MultiDict
 
 from app.extensions import db
+from app.security.errors import bounded_int, int_list
 from app.security.pii import can_see_full
+from app.security.redirects import safe_path
 from app.services import preferences
 from app.services.review import batch, columns, query, tree
 from app.services.review.batch_fields import BATCH_FIELDS, BatchValueError, parse_batch_value
@@ -36,7 +38,7 @@ class SourceReviewView(BaseView):
         f = params.filter_from(args)
         cols = columns.chosen(params.settings()["columns"])
         size = params.page_size()
-        page = query.page_of(cols, f, g.user, page=args.get("page", 1, type=int), page_size=size,
+        page = query.page_of(cols, f, g.user, page=args.get("page", 1, type=bounded_int), page_size=size,
                              sort=args.get("sort"), direction=args.get("dir", "asc"))
         if not page.rows and page.page > 1 and page.total:
             return redirect(params.link(url_for("SourceReviewView.index"), args, page=page.pages))
@@ -76,18 +78,18 @@ class SourceReviewView(BaseView):
         params.save_settings(keys, request.form.get("page_size", type=int) or query.PAGE_SIZES[0])
         db.session.commit()
         flash(_("Your columns and page size are saved."), "info")
-        return redirect(request.form.get("back") or url_for("SourceReviewView.index"))
+        return redirect(safe_path(request.form.get("back"), url_for("SourceReviewView.index")))
 
     def _targets(self) -> tuple[list[int], str]:
         """The ids a batch applies to: the ticked rows, all pending of the ticked majors, or all matching."""
         target = request.form.get("target", "selected")
         if target == "majors":
-            majors = [int(m) for m in request.form.getlist("major_ids") if m.isdigit()]
-            cohort = request.form.get("cohort", type=int)
+            majors = int_list(request.form.getlist("major_ids"))
+            cohort = request.form.get("cohort", type=bounded_int)
             return batch.pending_of_majors(majors, g.user, cohort), target
         if target == "all":
             return query.matching_ids(params.filter_from(request.form), g.user), target
-        return [int(i) for i in request.form.getlist("ids") if i.isdigit()], target
+        return int_list(request.form.getlist("ids")), target
 
     @expose("/batch", methods=["POST"])
     @has_access
@@ -95,7 +97,7 @@ class SourceReviewView(BaseView):
         """Approve or reject the targets; the result page lists which passed and which were skipped and why."""
         decision = request.form.get("decision", "")
         ids, target = self._targets()
-        back = request.form.get("back") or url_for("SourceReviewView.index")
+        back = safe_path(request.form.get("back"), url_for("SourceReviewView.index"))
         if decision not in batch.ACTIONS:
             flash(_("Unknown action."), "danger")
             return redirect(back)
@@ -114,7 +116,7 @@ class SourceReviewView(BaseView):
     def modify(self) -> Any:
         """SRC-11: one field, many records; only where the reviewer may still edit."""
         ids, _target = self._targets()
-        back = request.form.get("back") or url_for("SourceReviewView.index")
+        back = safe_path(request.form.get("back"), url_for("SourceReviewView.index"))
         field = request.form.get("field", "")
         try:
             value = parse_batch_value(field, request.form.get("value", ""))
@@ -132,7 +134,7 @@ class SourceReviewView(BaseView):
     def notify(self) -> Any:
         ids, _target = self._targets()
         text = (request.form.get("text") or "").strip()
-        back = request.form.get("back") or url_for("SourceReviewView.index")
+        back = safe_path(request.form.get("back"), url_for("SourceReviewView.index"))
         if not text or len(text) > 500:
             flash(_("Write a notice of 1 to 500 characters."), "danger")
         elif not ids:
