@@ -71,6 +71,9 @@ def scope_clause(model: Any, user: Any) -> ColumnElement[bool]:
     if roles & CENTRAL_ROLES or spec.get("everyone"):
         return true()
     clauses: list[ColumnElement[bool]] = []
+    if spec.get("everyone_if"):  # "column=value": rows every signed-in user may read (approved employers)
+        path, value = spec["everyone_if"].split("=", 1)
+        clauses.append(_scope_column(model, path, lambda column: column == value))
     if COLLEGE in roles and spec.get("department") and getattr(user, "department_id", None):
         subtree = subtree_ids(user.department_id)
         clauses.append(_scope_column(model, spec["department"], lambda column: column.in_(subtree)))

@@ -13,8 +13,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._reader import FORMULA_TAG, ROW_TAG, WorkSheetParser
 
 from .columns import CELL_ERROR, FORMULA_WITHOUT_VALUE, ColumnSpec, convert_cell
-from .i18n import _
 from .formats import CSV, ODS, XLSX, calamine_rows, csv_rows, format_of, too_many_rows
+from .i18n import _
 from .safety import (
     DEFAULT_LIMITS,
     SafetyLimits,

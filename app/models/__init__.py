@@ -3,10 +3,19 @@ from __future__ import annotations
 
 from app.models.audit import AuditHead, AuditLog
 from app.models.change import ChangeRequest, Evidence
+from app.models.employer import Employer
 from app.models.graduate import Graduate
 from app.models.notification import Notification
 from app.models.org import Cohort, Department, DepartmentKind, Major
 from app.models.preference import UserPreference
+from app.models.reference import (
+    Country,
+    DestinationCode,
+    EmployerNature,
+    Industry,
+    JobCategory,
+    RejectionReason,
+)
 from app.models.registry import ImportJob, RegistryRecord
 from app.models.security import LoginThrottle
 from app.models.supplementary import SupplementaryReport
@@ -17,15 +26,22 @@ __all__ = [
     "AuditLog",
     "ChangeRequest",
     "Cohort",
+    "Country",
     "Department",
     "DepartmentKind",
+    "DestinationCode",
+    "Employer",
+    "EmployerNature",
     "Evidence",
     "Graduate",
     "ImportJob",
+    "Industry",
+    "JobCategory",
     "LoginThrottle",
     "Major",
     "Notification",
     "RegistryRecord",
+    "RejectionReason",
     "SupplementaryReport",
     "User",
     "UserPreference",

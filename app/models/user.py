@@ -25,6 +25,9 @@ class GemsUser(FabUser):
     password_changed_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
     # bumped by a password change, reset, lock or disable: every session and token of an older epoch is dead
     auth_epoch: Mapped[int] = mapped_column(Integer, default=0, nullable=False, server_default="0")
+    # an employer portal account belongs to one employer (app.scope's EMPLOYER rule reads it)
+    employer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employer.id", name="fk_ab_user_employer_id"),
+                                                       index=True)
 
     @property
     def display_name(self) -> str:

@@ -6,6 +6,7 @@ from flask_appbuilder.security.manager import BaseSecurityManager
 
 from app.extensions import db
 from app.security.roles import ADMIN, ROLE_GRANTS
+from app.services.reference_seed import seed_reference_data
 
 
 def sync_permissions_and_roles() -> dict[str, int]:
@@ -31,5 +32,6 @@ def sync_permissions_and_roles() -> dict[str, int]:
         summary[role_name] = len(wanted)
     admin = sm.find_role(ADMIN)
     summary[ADMIN] = len(admin.permissions) if admin else 0
+    seed_reference_data()  # the code tables (issue 10): missing rows only, edits survive
     db.session.commit()
     return summary

@@ -16,9 +16,9 @@ from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from app.excel.formats import ACCEPTED_SUFFIXES
 from app.extensions import db
 from app.models.org import Cohort
-from app.excel.formats import ACCEPTED_SUFFIXES
 from app.models.registry import ImportJob
 from app.services.registry_import import ImportOutcome, import_registry
 from app.timeutil import utcnow

@@ -10,8 +10,8 @@ from .i18n import _
 from .names import (
     ProvinceAlias,
     current_named,
-    historical_named,
     division_chars,
+    historical_named,
     match_province,
     origin_province_name,
     prefixes,

@@ -38,9 +38,9 @@ from app.services import audit
 from app.services.import_jobs import (
     REGISTRY_KIND,
     STATE_LABELS,
+    corrected_file,
     create_job,
     job_status,
-    corrected_file,
     report_file,
     start_job,
 )

@@ -7,7 +7,6 @@ Create Date: 2026-12-01 21:00:00.000000
 """
 from alembic import op
 
-
 # revision identifiers, used by Alembic.
 revision = 'c91d0a7a0003'
 down_revision = 'c81a0d17a002'

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import random
 import re
 import time
@@ -13,7 +14,7 @@ import pytest
 
 from tests.security.isolated import in_child, run_in_child
 
-SEED = 20260801
+SEED = int(os.environ.get("GEMS_FUZZ_SEED", "20260801"))  # fixed; override to explore
 HOSTILE = ("0", "-1", str(2**64), str(10**30), "abc", "%00", "\x00", "../", "../../etc/passwd", "x" * 3000,
            "名字🙂\u202e\ufeff", "1e400", "", " ", "[]", "null", "<script>", "²", "٣", "-0", "+1", "1.5")
 PATH_VALUES = tuple(v for v in HOSTILE if v.strip()) + ("1",)

@@ -29,8 +29,9 @@ def test_eight_or_more_with_three_classes_pass(ctx: Any, password: str) -> None:
 def test_two_classes_are_refused_for_mixing(ctx: Any, password: str) -> None:
     """Long enough but only one or two classes: refused with the mixing message."""
     assert policy_error(password) == "密码须至少包含小写字母、大写字母、数字、符号中的三类。"
-    with pytest.raises(PasswordComplexityValidationError):
+    with pytest.raises(PasswordComplexityValidationError) as raised:
         check_policy(password)
+    assert str(raised.value) == "密码须至少包含小写字母、大写字母、数字、符号中的三类。"  # FAB shows this text
 
 
 def test_character_classes_counts_each_class_once() -> None:
