@@ -57,6 +57,9 @@ def create_app(config_class: Optional[object] = None) -> Flask:
 
         init_inbox(app)
         register_views(appbuilder)
+        from app.views.error_pages import init_error_pages
+
+        init_error_pages(app)
 
     from app.commands import register_commands
 

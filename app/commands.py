@@ -53,6 +53,9 @@ def audit_verify(checkpoint: bool) -> None:
     result = verify()
     _echo_problems(result)
     click.echo(f"checked {result.checked} entries: {'OK' if result.ok else 'TAMPERED'}")
+    from app.services.dashboard import record_verify  # the admin's home page shows this last result
+
+    record_verify(result.ok, result.checked, len(result.problems) + result.more)
     if result.ok and checkpoint and result.checked and audit_checkpoint.configured():
         audit_checkpoint.write(result.head_seq, result.head_hash)
     sys.exit(0 if result.ok else 1)

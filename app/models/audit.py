@@ -35,6 +35,12 @@ class AuditLog(Model):
     hash: Mapped[str] = mapped_column(String(64), nullable=False)
     key_id: Mapped[str] = mapped_column(String(16), nullable=False, default="", server_default="")
 
+    def sentence(self) -> str:
+        """The entry as a readable sentence (the audit log's list and show pages)."""
+        from app.services.audit_text import entry_sentence
+
+        return entry_sentence(self)
+
 
 class AuditHead(Model):
     """Single row holding the last sequence number and hash; locking it orders concurrent writers."""

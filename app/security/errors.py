@@ -5,7 +5,7 @@ import logging
 from typing import Any, Iterable, Optional
 
 import prison
-from flask import Flask, current_app, jsonify, make_response, render_template_string, request
+from flask import Flask, current_app, request
 from flask_appbuilder import ModelView
 from flask_appbuilder.api import ModelRestApi
 from flask_appbuilder.baseviews import BaseCRUDView
@@ -35,9 +35,6 @@ MESSAGES = {
     429: _l("Too many requests; wait a moment and try again."),
 }
 GENERIC = _l("The request could not be processed.")
-
-ERROR_PAGE = """<!doctype html><html lang="{{ lang }}"><head><meta charset="utf-8"><title>{{ code }} {{ message }}</title>
-</head><body><h1>{{ code }}</h1><p>{{ message }}</p><p><a href="/">{{ home }}</a></p></body></html>"""
 
 
 def bounded_int(value: Any) -> int:
@@ -158,13 +155,9 @@ def _guard_request() -> Optional[Any]:
 
 
 def _answer(code: int, message: str) -> Any:
-    if request.path.startswith("/api/"):
-        return make_response(jsonify(message=message), code)
-    from flask_babel import get_locale
+    from app.views.error_pages import render_error  # JSON under /api/, else a page in the app's layout
 
-    html = render_template_string(ERROR_PAGE, code=code, message=message, lang=str(get_locale() or "zh"),
-                                  home=_("Back to the home page"))
-    return make_response(html, code, {"Content-Type": "text/html; charset=utf-8"})
+    return render_error(code, message)
 
 
 def _http_error(error: HTTPException) -> Any:

@@ -48,7 +48,7 @@ class ChangePasswordForm(DynamicForm):
 
 
 class ProfileForm(DynamicForm):
-    first_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=64)], widget=BS3TextFieldWidget())
+    first_name = StringField(_l("Full name"), validators=[DataRequired(), Length(max=64)], widget=BS3TextFieldWidget())
     phone = StringField(
         _l("Mobile phone"),
         validators=[Optional(), Regexp(r"^1[3-9]\d{9}$", message=_l("Enter an 11-digit mobile number."))],

@@ -30,6 +30,21 @@ _REVIEW = {  # SRC-8 … SRC-12: the reviewer's workspace, its exports and its R
     "SourceReviewApi": _API_READ[:1] + ("can_decide",),
 }
 
+_REFERENCE_VIEWS = ("DestinationCodes", "EmployerNatures", "Industries", "JobCategories", "RejectionReasons",
+                    "Countries")
+_REFERENCE_FULL = {  # 基础数据 (issue 10): the school maintains code tables and employers
+    "ReferenceData": ("menu_access",),
+    **dict.fromkeys(_REFERENCE_VIEWS, _READ + ("can_add", "can_edit", "can_delete")),
+    "Employers": _READ + ("can_add", "can_edit", "can_merge"),
+    "EmployerLookup": ("can_lookup",),
+}
+_REFERENCE_READ = {
+    "ReferenceData": ("menu_access",),
+    **dict.fromkeys(_REFERENCE_VIEWS, _READ),
+    "Employers": _READ,
+    "EmployerLookup": ("can_lookup",),
+}
+
 _SELF_SERVICE = {
     "Inbox": ("can_list",),
     "Profile": ("can_this_form_get", "can_this_form_post"),
@@ -61,6 +76,7 @@ ROLE_GRANTS: dict[str, dict[str, Iterable[str]]] = {
         "Review": ("menu_access",),
         "Evidence": ("can_download",),
         **_REVIEW,
+        **_REFERENCE_FULL,
         **_SELF_SERVICE,
     },
     COLLEGE: {
@@ -80,6 +96,7 @@ ROLE_GRANTS: dict[str, dict[str, Iterable[str]]] = {
         "Review": ("menu_access",),
         "Evidence": ("can_download",),
         **_REVIEW,
+        **_REFERENCE_READ,
         **_SELF_SERVICE,
     },
     STUDENT: {
@@ -89,6 +106,7 @@ ROLE_GRANTS: dict[str, dict[str, Iterable[str]]] = {
         "MyChangeRequests": ("menu_access",),
         "StudentChangeRequests": ("can_list", "can_add"),
         "Evidence": ("can_download",),
+        "EmployerLookup": ("can_lookup",),  # the destination form's employer autocomplete
         **_SELF_SERVICE,
     },
     EMPLOYER: {

@@ -20,14 +20,19 @@ from app.extensions import db
 from app.models.user import User
 from app.scope import scope_base_filters
 from app.security import captcha, sessions
+from app.security.admin_views import without_public_role
 from app.security.errors import optional_int
 from app.security.forms import ChangePasswordForm, LoginForm, NewPasswordForm, PolicyValidator, ProfileForm
+from app.security.labels import permission_label, view_label
 from app.security.passwords import POLICY_TEXT
 from app.security.redirects import index_path, own_path
 from app.services import accounts, lockout
+from app.timeutil import local_display
 from app.views.base import ScopedActionsMixin, ScopedRelationsMixin
 
 CAPTCHA_FLAG = "gems_captcha_needed"
+LAST_USERNAME = "gems_login_username"  # the name of the last refused attempt, shown again in the field
+MAX_KEPT_USERNAME = 128  # LoginForm accepts no longer name
 
 
 class GemsAuthDBView(AuthDBView):
@@ -42,16 +47,21 @@ class GemsAuthDBView(AuthDBView):
         form = LoginForm()
         if form.validate_on_submit():
             return self._attempt(form)
+        if not form.username.data:  # after a refused attempt the name is kept, so only the password is re-typed
+            form.username.data = session.pop(LAST_USERNAME, "")
         return self.render_template(self.login_template, title=_("Sign in"), form=form, appbuilder=self.appbuilder,
                                     show_captcha=session.get(CAPTCHA_FLAG, False), policy=POLICY_TEXT)
 
     def _attempt(self, form: LoginForm) -> Any:
         next_url = own_path(request.args.get("next"), index_path())
         username = form.username.data
+        session[LAST_USERNAME] = (username or "")[:MAX_KEPT_USERNAME]
         if session.get(CAPTCHA_FLAG) or lockout.captcha_required(username):
             session[CAPTCHA_FLAG] = True
             if not captcha.check(form.captcha.data):
-                flash(_("Enter the characters shown in the picture."), "warning")
+                flash(_("The characters you entered do not match the picture. Enter the characters shown in the "
+                        "new picture.") if form.captcha.data else _("Enter the characters shown in the picture."),
+                      "warning")
                 return redirect(self.appbuilder.get_url_for_login_with(next_url))
         user = self.appbuilder.sm.auth_user_db(username, form.password.data)
         if not user:
@@ -65,6 +75,7 @@ class GemsAuthDBView(AuthDBView):
                 session[CAPTCHA_FLAG] = True
             return redirect(self.appbuilder.get_url_for_login_with(next_url))
         session.pop(CAPTCHA_FLAG, None)
+        session.pop(LAST_USERNAME, None)
         login_user(user, remember=False)
         sessions.start(user)  # the server-side half of the sign-in; logout or a password change ends it
         if user.must_change_password:
@@ -157,7 +168,7 @@ class ProfileView(SimpleFormView):
 
 def lock_state(user: Any) -> str:
     until = lockout.locked_until(user.username)
-    return _("Locked until %(time)s", time=until.strftime("%H:%M")) if until else ""
+    return _("Locked until %(time)s", time=local_display(until, "%H:%M")) if until else ""  # Beijing time
 
 
 class AccountActionsMixin:
@@ -191,8 +202,8 @@ class AccountActionsMixin:
 
 ACCOUNT_LABELS = {
     "username": _l("User Name"),
-    "first_name": _l("Name"),
-    "last_name": _l("Last Name"),
+    "first_name": _l("Full name"),
+    "last_name": _l("Last name"),
     "email": _l("Email"),
     "phone": _l("Mobile phone"),
     "department": _l("Department"),
@@ -203,8 +214,22 @@ ACCOUNT_LABELS = {
     "lock_state": _l("Lock"),
     "created_on": _l("Created on"),
     "changed_on": _l("Changed on"),
+    "created_by": _l("Created by"),
+    "changed_by": _l("Changed by"),
+    "groups": _l("User groups"),
+    "conf_password": _l("Confirm password"),
+    "password": _l("Password"),
     "login_count": _l("Login count"),
     "fail_login_count": _l("Failed logins"),
+}
+# FAB's help speaks of LDAP and OpenID, which GEMS does not use
+ACCOUNT_HELP = {
+    "username": _l("Staff choose a user name; a student's user name is the student number."),
+    "first_name": _l("The person's full name, as shown on every screen."),
+    "email": _l("Used for notices about the account."),
+    "roles": _l("What the account may do; every role is described on the Roles page."),
+    "active": _l("Untick to stop the account from signing in; accounts are never deleted."),
+    "department": _l("A college account sees only the students of this department and its sub-units."),
 }
 
 
@@ -217,6 +242,7 @@ class AdminUserModelView(ScopedRelationsMixin, ScopedActionsMixin, AccountAction
     add_title = _l("Add account")
     edit_title = _l("Edit account")
     label_columns = ACCOUNT_LABELS
+    description_columns = ACCOUNT_HELP
     list_columns = ["username", "first_name", "department", "roles", "active", "must_change_password",
                     "last_login", "lock_state"]
     show_columns = ["username", "first_name", "email", "phone", "department", "roles", "active",
@@ -244,6 +270,7 @@ class AdminUserModelView(ScopedRelationsMixin, ScopedActionsMixin, AccountAction
 
     def __init__(self, **kwargs: Any) -> None:
         self._scope_relations()
+        without_public_role(self)
         super().__init__(**kwargs)
 
     @expose("/permissions/<int:pk>")
@@ -256,7 +283,7 @@ class AdminUserModelView(ScopedRelationsMixin, ScopedActionsMixin, AccountAction
         grants: dict[str, set[str]] = {}
         for role in user.roles:
             for pv in role.permissions:
-                grants.setdefault(pv.view_menu.name, set()).add(pv.permission.name)
+                grants.setdefault(view_label(pv.view_menu.name), set()).add(permission_label(pv.permission.name))
         return self.render_template("security/permissions.html", user=user,
                                     grants=sorted((k, sorted(v)) for k, v in grants.items()),
                                     appbuilder=self.appbuilder)
@@ -282,4 +309,5 @@ class StaffAccountModelView(ScopedRelationsMixin, ScopedActionsMixin, AccountAct
 
     def __init__(self, **kwargs: Any) -> None:
         self._scope_relations()
+        without_public_role(self)
         super().__init__(**kwargs)

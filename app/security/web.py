@@ -6,7 +6,7 @@ import secrets
 from typing import Any, Optional
 from urllib.parse import urlsplit
 
-from flask import Flask, current_app, flash, g, jsonify, make_response, redirect, request, url_for
+from flask import Flask, current_app, flash, g, jsonify, redirect, request, url_for
 from flask_babel import gettext as _
 
 from app.extensions import csrf
@@ -73,10 +73,10 @@ def _origin_check() -> Optional[Any]:
     source = request.headers.get("Origin") or request.headers.get("Referer")
     if not source or _trusted_source(source):
         return None
-    response = make_response(_("This request came from another website and was refused. "
-                               "Open GEMS directly and try again."), 403)
-    response.mimetype = "text/plain"
-    return response
+    from app.views.error_pages import render_error
+
+    return render_error(403, _("This request came from another website and was refused. "
+                               "Open GEMS directly and try again."))
 
 
 def _csrf_check() -> None:

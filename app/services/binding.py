@@ -64,7 +64,7 @@ def _validate(data: BindInput) -> tuple[dict[str, str], dict[str, Any]]:
     errors: dict[str, str] = {}
     clean: dict[str, Any] = {"name": normalise_text(data.name)}
     if not clean["name"]:
-        errors["name"] = _("Please fill in %(field)s.", field=_("Name"))
+        errors["name"] = _("Please fill in %(field)s.", field=_("Full name"))
     id_check = check_id_number(data.id_number)
     if id_check.ok:
         clean["id_number"] = id_check.value
@@ -116,7 +116,7 @@ def _differences(record: RegistryRecord, graduate: Graduate, clean: dict[str, An
     """Labels of the entered items that disagree with the record."""
     wrong = []
     if normalise_text(record.name) != clean["name"]:
-        wrong.append(_("Name"))
+        wrong.append(_("Full name"))
     if normalise_id(record.id_number) != clean["id_number"]:
         wrong.append(_("ID number"))
     if (record.education_level or "") != clean["education_level"]:

@@ -20,6 +20,16 @@ AUDITED: dict[str, tuple[str, ...]] = {
 SECRET = {"password"}
 
 
+def _text(value: Any) -> str:
+    """A related row as stored text; a permission pair keeps FAB's stable spelling, whatever the screen language
+    (app.services.audit_text translates it when the entry is read)."""
+    if hasattr(value, "permission") and hasattr(value, "view_menu"):
+        from app.security.labels import fab_permission_text
+
+        return fab_permission_text(value)
+    return str(value)
+
+
 def _show(value: Any) -> Any:
     if isinstance(value, (list, tuple, set)):
         return sorted(str(v) for v in value)
@@ -39,7 +49,7 @@ def _changes(obj: Any, attrs: tuple[str, ...], new: bool) -> dict[str, Any]:
             changes[name] = "***"
             continue
         if hasattr(state.mapper.attrs[name], "direction"):  # relationship: list what was added and removed
-            added, removed = [str(v) for v in hist.added], [str(v) for v in hist.deleted]
+            added, removed = [_text(v) for v in hist.added], [_text(v) for v in hist.deleted]
             changes[name] = {"added": added, "removed": removed}
         elif new:
             changes[name] = _show(hist.added[0] if hist.added else None)

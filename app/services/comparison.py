@@ -53,7 +53,7 @@ def _major_code(graduate: Any) -> Optional[str]:
 
 
 KEY_FIELDS: tuple[KeyField, ...] = (
-    KeyField("name", _l("Name")),
+    KeyField("name", _l("Full name")),
     KeyField("gender", _l("Gender"), GENDERS),
     KeyField("ethnicity", _l("Ethnicity"), ETHNICITIES),
     KeyField("origin", _l("Place of origin")),

@@ -18,6 +18,7 @@ from app.validation.regions import COUNTY, MUNICIPALITIES, PREFECTURE, UNDIVIDED
 from app.validation.result import Check, fail, normalise_text
 
 DEFAULT_TTL = 30.0  # seconds another process may serve an edited table from its cache
+_CHANGED = "gems_reference_changed"
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ def _load() -> dict[str, Destination]:
 
 def destinations() -> dict[str, Destination]:
     """Every destination code (retired ones too: old records keep their meaning), cached for a short TTL."""
+    if db.session.info.get(_CHANGED):
+        return _load()  # this transaction edited a code table: read its own view, cache nothing uncommitted
     ttl = float(current_app.config.get("GEMS_REFERENCE_CACHE_SECONDS", DEFAULT_TTL)) if has_app_context() else 0
     key = str(db.engine.url)
     now = time.monotonic()
@@ -72,15 +75,16 @@ def invalidate() -> None:
 
 @event.listens_for(Session, "after_flush")
 def _reference_flushed(session: Session, _context: Any) -> None:
-    """An edit of a code table (any door) drops the cache at once in this process, and again when it commits."""
+    """An edit of a code table (any door) drops this process's cache; other processes follow within the TTL."""
     if any(isinstance(obj, ReferenceMixin) for obj in (*session.new, *session.dirty, *session.deleted)):
-        session.info["gems_reference_changed"] = True
+        session.info[_CHANGED] = True
         invalidate()
 
 
 @event.listens_for(Session, "after_commit")
-def _reference_committed(session: Session) -> None:
-    if session.info.pop("gems_reference_changed", False):
+@event.listens_for(Session, "after_rollback")
+def _reference_settled(session: Session) -> None:
+    if session.info.pop(_CHANGED, False):
         invalidate()
 
 
@@ -177,8 +181,8 @@ def refuse_delete_if_used(row: Any) -> None:
     found = usages(row)
     if found:
         places = "；".join(_("%(place)s: %(count)d row(s)", place=u.label, count=u.count) for u in found)
-        raise InUseError(_("“%(row)s” is still in use (%(places)s) and cannot be deleted; retire it instead, so it is "
-                           "no longer offered for new entries.", row=repr(row), places=places))
+        raise InUseError(_("The entry “%(row)s” is still in use (%(places)s) and cannot be deleted; retire it "
+                           "instead, so it is no longer offered for new entries.", row=repr(row), places=places))
 
 
 # -- GB/T 2260 divisions for 单位所在地 ---------------------------------------------------------------------------

@@ -83,7 +83,7 @@ class Problem:
 
 FIELDS: tuple[FormField, ...] = (
     # 身份信息
-    FormField("name", _l("Name"), "identity", max_length=64, rule=rules.name, not_null=True, compare_key="name"),
+    FormField("name", _l("Full name"), "identity", max_length=64, rule=rules.name, not_null=True, compare_key="name"),
     FormField("gender", _l("Gender"), "identity", "select", GENDERS, rule=rules.coded(check_gender, "gender"),
               not_null=True, compare_key="gender"),
     FormField("ethnicity", _l("Ethnicity"), "identity", "select", ETHNICITIES,

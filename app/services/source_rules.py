@@ -184,4 +184,8 @@ def email(values: Values) -> Check:
 
 
 def name(values: Values) -> Check:
-    return required_text("name", _l("Name"))(values)
+    """A person's name rule (length, characters, the middle dot), not only "required"."""
+    from app.validation.person_name import check_person_name
+
+    check = check_person_name(values.get("name"))
+    return ok(check.value) if check.ok else failed(check)

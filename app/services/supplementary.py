@@ -35,7 +35,7 @@ LABELS: dict[str, Any] = {
     "department": _l("College"),
     "major": _l("Major"),
     "student_no": _l("Student number"),
-    "name": _l("Name"),
+    "name": _l("Full name"),
     "id_number": _l("ID number"),
     "birth_date": _l("Date of birth"),
     "gender": _l("Gender"),

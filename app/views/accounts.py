@@ -27,7 +27,9 @@ def _roles() -> Any:
     from flask import current_app
 
     role_model = current_app.appbuilder.sm.role_model
-    return db.session.execute(select(role_model).order_by(role_model.name)).scalars().all()
+    public = current_app.config.get("AUTH_ROLE_PUBLIC", "Public")  # visitors' role: never granted
+    return db.session.execute(select(role_model).where(role_model.name != public)
+                              .order_by(role_model.name)).scalars().all()
 
 
 class GrantForm(DynamicForm):

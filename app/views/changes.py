@@ -27,6 +27,7 @@ from app.services.comparison import (
     KEY_FIELDS,
     KEY_FIELDS_BY_NAME,
     MISMATCH,
+    NOT_COMPARED,
     compare_field,
 )
 from app.timeutil import local_display
@@ -34,6 +35,7 @@ from app.views.base import ScopedModelView
 from app.views.student import own_graduate
 from app.workflows.change_request import CHANGE_REQUEST, SUBMITTED
 from app.workflows.engine import FireResult, WorkflowError, fire_many
+from app.workflows.source_info import COMPLETE
 
 MAX_REASON = 500
 
@@ -70,6 +72,27 @@ def _claim_input(graduate: Graduate, key: str) -> dict[str, Any]:
             "max_length": spec.max_length if spec is not None else None}
 
 
+def why_no_request(graduate: Graduate, comparisons: list[Any]) -> dict[str, str]:
+    """Why the student cannot apply for any change now, and what to do instead (a dead end says where to go)."""
+    if graduate.status == COMPLETE:
+        return {"reason": _("Your source information has been approved by the school and is complete, so it can no "
+                            "longer be changed and no change request can be made."),
+                "todo": _("If a key field is still wrong, contact your college's employment office: the record can "
+                          "only be corrected after the system administrator reopens it."), "link": "home"}
+    if any(c.state == MISMATCH for c in comparisons):
+        return {"reason": _("Every field that differs from the registry already has a request awaiting review."),
+                "todo": _("Wait for the reviewer's decision; it will appear in the list below."), "link": ""}
+    if all(c.state == NOT_COMPARED for c in comparisons):
+        return {"reason": _("Your form has not been compared with the registry (it is not bound to a registry "
+                            "record), so there is no difference to apply for."),
+                "todo": _("Fill in your source information; the reviewers check it when you submit it."),
+                "link": "form"}
+    return {"reason": _("No key field on your form differs from the registry, so there is nothing to apply for. "
+                        "A change request is needed only for a field marked “does not match”."),
+            "todo": _("To correct any other field, edit your source information while it is still editable."),
+            "link": "form"}
+
+
 class StudentChangeRequestsView(BaseView):
     """申请异动: the signed-in student's own requests; the graduate always comes from the account, never the URL."""
 
@@ -101,10 +124,12 @@ class StudentChangeRequestsView(BaseView):
             .options(selectinload(ChangeRequest.evidence)).order_by(ChangeRequest.id.desc())
         ).scalars().all()
         record = service.registry_of(graduate)
-        open_fields = [c for c in (compare_field(f, graduate, record) for f in KEY_FIELDS)
+        comparisons = [compare_field(f, graduate, record) for f in KEY_FIELDS]
+        open_fields = [c for c in comparisons
                        if c.state == MISMATCH and service.availability(graduate, c.key) is None]
         return self.render_template("changes/student_list.html", title=_("My change requests"),
-                                    rows=[request_row(i) for i in items], open_fields=open_fields)
+                                    rows=[request_row(i) for i in items], open_fields=open_fields,
+                                    why_none=None if open_fields else why_no_request(graduate, comparisons))
 
     @expose("/new", methods=["GET", "POST"])
     @has_access
@@ -195,7 +220,7 @@ class ChangeRequestModelView(ScopedModelView):
     show_title = _l("Change request")
     show_template = "changes/review_show.html"
     label_columns: ClassVar[dict[str, Any]] = {
-        "student_no": _l("Student number"), "student_name": _l("Name"), "college": _l("College"),
+        "student_no": _l("Student number"), "student_name": _l("Full name"), "college": _l("College"),
         "field_label": _l("Field"), "registry_display": _l("Registry value"), "claimed_display": _l("Claimed value"),
         "status_label": _l("Status"), "created": _l("Submitted at"), "decided_by": _l("Decided by"),
         "decided": _l("Decided at"), "decision_remark": _l("Decision remark"), "explanation": _l("Explanation"),

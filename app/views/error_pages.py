@@ -68,9 +68,12 @@ def _default_message(kind: Any) -> str:
 
 
 def _back_link() -> Optional[str]:
-    """The page the user came from, when it is on this site and is not the page that failed."""
+    """The page the user came from, when it is on this site and is not the page that failed to load (a form
+    whose post failed is a fine way back)."""
     back = own_path(request.referrer, "")
-    return back if back and back.split("?", 1)[0] != request.path else None
+    if not back or (request.method == "GET" and back.split("?", 1)[0] == request.path):
+        return None
+    return back
 
 
 def _html(status: int, kind: Any, message: str) -> str:
@@ -124,6 +127,10 @@ def _log_exception(app: Flask) -> Any:
     return log
 
 
+def _assign_request_id() -> None:
+    request_id()  # returns None: a before_request value would become the response
+
+
 def _send_request_id(response: Any) -> Any:
     response.headers["X-Request-ID"] = request_id()
     return response
@@ -131,7 +138,7 @@ def _send_request_id(response: Any) -> Any:
 
 def init_error_pages(app: Flask) -> None:
     """Register the handlers Flask consults before the generic HTTPException one in app.security.errors."""
-    app.before_request(request_id)
+    app.before_request(_assign_request_id)
     app.after_request(_send_request_id)
     app.log_exception = _log_exception(app)  # type: ignore[method-assign]
     app.register_error_handler(CSRFError, _csrf_expired)

@@ -3,12 +3,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import g
+from flask import flash, g
 from flask_appbuilder import expose
 from flask_appbuilder.security.decorators import has_access
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from sqlalchemy import func, inspect, select
+from wtforms import BooleanField
 
 from app.extensions import db
 from app.formatters import coded, yes_no
@@ -107,6 +109,26 @@ class CohortModelView(ScopedModelView):
     list_columns = show_columns = add_columns = edit_columns = ["year", "name", "is_current"]
     order_columns = ["year"]
     base_order = ("year", "desc")
+    # FAB makes a NOT NULL boolean a required checkbox, so an unticked (non-current) cohort could not be saved
+    add_form_extra_fields = edit_form_extra_fields = {"is_current": BooleanField(
+        _l("Current cohort"), description=_l("Only one cohort is current: ticking this one ends the current one."))}
+
+    def pre_add(self, item: Cohort) -> None:
+        self._one_current(item)
+
+    def pre_update(self, item: Cohort) -> None:
+        self._one_current(item)
+
+    def _one_current(self, item: Cohort) -> None:
+        """One current cohort: marking this one current ends the other (through the ORM, so it is audited)."""
+        if not item.is_current:
+            return
+        others = select(Cohort).where(Cohort.is_current.is_(True))
+        if item.id is not None:
+            others = others.where(Cohort.id != item.id)
+        for other in db.session.scalars(others):
+            other.is_current = False
+            flash(_("%(old)s is no longer the current cohort; %(new)s is.", old=other.name, new=item.name), "info")
 
 
 class GraduateModelView(ScopedModelView):
@@ -119,7 +141,7 @@ class GraduateModelView(ScopedModelView):
     show_title = _l("Graduate")
     edit_title = _l("Edit graduate")
     base_permissions = ["can_list", "can_show", "can_edit"]
-    label_columns = {"student_no": _l("Student number"), "name": _l("Name"), "id_number": _l("ID number"),
+    label_columns = {"student_no": _l("Student number"), "name": _l("Full name"), "id_number": _l("ID number"),
                      "gender": _l("Gender"), "education_level": _l("Education level"), "cohort": _l("Cohort"),
                      "department": _l("Department"), "major": _l("Major"), "mobile": _l("Contact phone"),
                      "status": _l("Review status"), "included": _l("Reported"),
@@ -135,6 +157,7 @@ class GraduateModelView(ScopedModelView):
     order_columns = ["student_no", "name"]
     base_order = ("student_no", "asc")
     formatters_columns = {
+        "name": lambda name: Markup('<span class="gems-nowrap">%s</span>') % (name or ""),  # names never wrap
         "gender": coded(GENDERS),
         "education_level": coded(EDUCATION_LEVELS),
         "id_number": show_id,
@@ -168,6 +191,7 @@ class DepartmentApi(ScopedApi):
     resource_name = "department"
     datamodel = interface(Department)
     class_permission_name = "DepartmentsApi"
+    label_columns = {**DEPT_LABELS, "parent_id": _l("Parent department")}
     list_columns = show_columns = ["id", "code", "name", "kind", "parent_id", "active"]
     add_columns = edit_columns = ["code", "name", "kind", "parent_id", "sort_order", "active"]
     search_columns = ["code", "name", "parent_id"]
@@ -178,6 +202,7 @@ class GraduateApi(ScopedApi):
     resource_name = "graduate"
     datamodel = interface(Graduate)
     class_permission_name = "GraduatesApi"
+    label_columns = {"name": _l("Full name")}
     base_permissions = ["can_get", "can_info"]
     list_columns = show_columns = ["id", "student_no", "name", "gender", "department_id", "major_id", "cohort_id",
                                    "status", "included", "exclusion_reason"]

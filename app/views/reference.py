@@ -34,7 +34,7 @@ from app.views.base import ScopedModelView, interface
 CATEGORY = dict(category="ReferenceData", category_label=_l("Reference data"), category_icon="fa-book")
 LABELS = {
     "code": _l("Code"),
-    "name": _l("Name"),
+    "name": _l("Entry name"),
     "sort_order": _l("Sort order"),
     "active": _l("In use (not retired)"),
     "parent": _l("Stem"),
@@ -181,7 +181,11 @@ class DestinationCodeModelView(ReferenceModelView):
         check_code_shape(item)
 
     def pre_update(self, item: DestinationCode) -> None:
-        check_code_shape(item)
+        try:
+            check_code_shape(item)
+        except ValueError:
+            db.session.rollback()  # nothing of the refused edit stays in the session
+            raise
 
 
 def check_code_shape(item: DestinationCode) -> None:

@@ -18,6 +18,7 @@ from app.views.org import (
     GraduateModelView,
     MajorModelView,
 )
+from app.views.reference import register_reference_views
 from app.views.registry_import import (
     ImportJobModelView,
     RegistryImportView,
@@ -77,6 +78,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(WorkflowAdminView, "Workflows", label=_l("Workflows"), icon="fa-project-diagram",
                         category="Security")
     appbuilder.add_view_no_menu(InboxView)
+    register_reference_views(appbuilder)  # 基础数据: code tables and employers (issue 10)
     appbuilder.add_api(DepartmentApi)
     appbuilder.add_api(GraduateApi)
     appbuilder.add_api(SourceReviewApi)

@@ -72,7 +72,7 @@ class RegistryRecordModelView(ScopedModelView):
     show_title = _l("Registry record")
     label_columns = {
         "cohort": _l("Cohort"), "department": _l("Department"), "student_no": _l("Student number"),
-        "id_number": _l("ID number"), "name": _l("Name"), "gender": _l("Gender"), "birth_date": _l("Date of birth"),
+        "id_number": _l("ID number"), "name": _l("Full name"), "gender": _l("Gender"), "birth_date": _l("Date of birth"),
         "ethnicity": _l("Ethnicity"), "political_status": _l("Political status"),
         "student_category": _l("Student category"), "origin": _l("Place of origin"),
         "origin_code": _l("Origin code"), "exam_no": _l("Examination number"), "major_code": _l("Major code"),
@@ -259,6 +259,10 @@ def too_large_message() -> str:
 def _too_large(error: RequestEntityTooLarge) -> Any:
     """A friendly 413 page instead of the server's bare error, whichever upload form caused it."""
     message = too_large_message()
+    if request.path.startswith("/api/"):
+        from app.views.error_pages import render_error
+
+        return render_error(413, message)
     try:
         back = own_path(request.referrer, "") or None
         body = render_template("registry/too_large.html", message=message, back=back,

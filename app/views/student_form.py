@@ -51,6 +51,7 @@ class StudentSourceView(BaseView):
                 show_all: bool) -> Any:
         problems = _problems(values, show_all)
         editable = may_edit(graduate)
+        summary = list(problems.values()) if show_all and editable else []  # every problem, each linking its field
         return self.render_template(
             "student/form.html", title=_("My source information"), graduate=graduate, values=values,
             display=source_form.readonly_display(graduate), errors=errors, problems=problems, editable=editable,
@@ -59,6 +60,7 @@ class StudentSourceView(BaseView):
             compared=comparisons(graduate), provinces=source_form.province_options(),
             cities=source_form.city_options(values.get("home_province", "")),
             hmt=values.get("student_category") in source_form.HMT, pending=len(source_form.problems(values)),
+            summary=summary,
             **status_context(graduate),
         )
 
@@ -114,7 +116,12 @@ class StudentSourceView(BaseView):
         if result.ok:
             flash(_("Submitted for review. Your college will review it first."), "success")
             return redirect(url_for("StudentSourceView.index"))
-        flash(result.reason or _("The form could not be submitted."), "danger")
+        remaining = source_form.submission_problems(graduate)
+        if len(remaining) > 1:  # the page lists every one of them, each linking to its field
+            flash(_("The form is not complete: %(n)d items need attention; each is listed at the top of the form "
+                    "with a link to it.", n=len(remaining)), "danger")
+        else:
+            flash(result.reason or _("The form could not be submitted."), "danger")
         return redirect(url_for("StudentSourceView.index", checked=1))
 
     @expose("/check/<key>", methods=["POST"])

@@ -1,6 +1,8 @@
 """Draws a workflow as SVG from the compiled `transitions` machine itself, so the picture can never drift."""
 from __future__ import annotations
 
+import html
+import re
 from collections import defaultdict, deque
 from html import escape
 
@@ -45,13 +47,7 @@ def svg(workflow: Workflow) -> str:
     for col, states in columns.items():
         for row, state in enumerate(states):
             pos[state] = (MARGIN + col * (BOX_W + GAP_X), MARGIN + 40 + row * (BOX_H + GAP_Y * 3))
-    width = MARGIN * 2 + (max(columns) + 1) * (BOX_W + GAP_X)
-    backward = sum(1 for source, dest, _t in _edges(workflow) if depth[dest] <= depth[source])
-    height = MARGIN * 2 + 40 + max(len(s) for s in columns.values()) * (BOX_H + GAP_Y * 3) + 34 * backward
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-             f'viewBox="0 0 {width} {height}" font-family="Noto Sans CJK SC, Microsoft YaHei, sans-serif" '
-             f'font-size="13" role="img" aria-label="{escape(workflow.name)}">',
-             '<defs><marker id="arrow" markerWidth="10" markerHeight="8" refX="9" refY="4" orient="auto">'
+    parts = ['<defs><marker id="arrow" markerWidth="10" markerHeight="8" refX="9" refY="4" orient="auto">'
              '<path d="M0,0 L10,4 L0,8 z" fill="#555"/></marker></defs>']
     parallel: dict[tuple[str, str], int] = defaultdict(int)
     backs: list[tuple[str, str]] = []
@@ -82,8 +78,45 @@ def svg(workflow: Workflow) -> str:
         note = f"✎ {len(editable)}" if editable else "🔒"
         parts.append(f'<text x="{x + BOX_W / 2}" y="{y + 41}" text-anchor="middle" fill="#777" font-size="11">'
                      f'<title>{escape(who)}</title>{escape(state)} {note}</text>')
-    parts.append("</svg>")
-    return "".join(parts)
+    body = "".join(parts)
+    x0, y0, x1, y1 = _content_box(body.split("</defs>", 1)[-1])  # the arrow marker is not drawn at 0,0
+    width, height = round(x1 - x0), round(y1 - y0)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="{x0:g} {y0:g} {width} {height}" font-family="Noto Sans CJK SC, Microsoft YaHei, sans-serif" '
+            f'font-size="13" role="img" aria-label="{escape(workflow.name)}">{body}</svg>')
+
+
+_RECT = re.compile(r'<rect x="([-\d.]+)" y="([-\d.]+)" width="([\d.]+)" height="([\d.]+)"')
+_PATH = re.compile(r'<path d="([^"]+)"')
+_TEXT = re.compile(r'<text x="([-\d.]+)" y="([-\d.]+)" text-anchor="(\w+)"([^>]*)>(?:<title>.*?</title>)?([^<]*)</text>')
+
+
+def _text_width(text: str, size: float) -> float:
+    """Rendered width estimate: CJK and emoji are about one em, Latin letters and digits about 0.62 em."""
+    return sum(size if ord(ch) > 0x2E7F else size * 0.62 for ch in text)
+
+
+def _content_box(body: str) -> tuple[float, float, float, float]:
+    """The box around every drawn box, curve (with its control points) and label, plus a margin: the viewBox,
+    so no state or label lies outside the visible picture whatever the layout above computed."""
+    xs: list[float] = []
+    ys: list[float] = []
+    for x, y, w, h in _RECT.findall(body):
+        xs += [float(x), float(x) + float(w)]
+        ys += [float(y), float(y) + float(h)]
+    for d in _PATH.findall(body):
+        numbers = [float(n) for n in re.findall(r"-?\d+(?:\.\d+)?", d)]
+        xs += numbers[0::2]
+        ys += numbers[1::2]
+    for x, y, anchor, attrs, text in _TEXT.findall(body):
+        size_match = re.search(r'font-size="([\d.]+)"', attrs)
+        size = float(size_match.group(1)) if size_match else 13.0
+        w, left = _text_width(html.unescape(text), size), float(x)
+        left -= w / 2 if anchor == "middle" else w if anchor == "end" else 0
+        xs += [left, left + w]
+        ys += [float(y) - size, float(y) + size * 0.3]
+    pad = MARGIN / 2
+    return min(xs) - pad, min(ys) - pad, max(xs) + pad, max(ys) + pad
 
 
 def _arrow(a: tuple[int, int], b: tuple[int, int], label: str, roles: str, forward: bool, offset: int,

@@ -173,3 +173,12 @@ def test_rejection_reopens_and_completion_locks(app: Any, students: StudentFacto
     assert _graduate(app, student).origin == "湖南省岳阳县"
     home = _text(b.get("/"))
     assert "完成（校 已通过）" in home and "查看我的生源信息" in home
+
+
+def test_name_format_is_checked_not_only_compared(app: Any, students: StudentFactory) -> None:
+    """A one-character name gets the format rule's message under the field, not only 不匹配."""
+    student, b = _bound(app, students)
+    response = b.post_form("/student/source/", {**form_data(app, student, name="X"), "action": "save"})
+    page = _text(b.get(response.headers["Location"]))
+    message = re.search(r'id="msg-name"[^>]*>(.*?)</p>', page, re.S)
+    assert message and "姓名至少 2 个字符" in message.group(1)

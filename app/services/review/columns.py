@@ -64,7 +64,7 @@ def _date(value: Any) -> Any:
 G = Graduate
 COLUMNS: tuple[Column, ...] = (
     Column("student_no", _l("Student number"), G.student_no, sortable=True, default=True),
-    Column("name", _l("Name"), G.name, sortable=True, default=True),
+    Column("name", _l("Full name"), G.name, sortable=True, default=True),
     Column("gender", _l("Gender"), G.gender, default=True, show=coded(GENDERS), finite=True),
     Column("id_number", _l("ID number"), G.id_number, default=True, mask=mask_id),
     Column("department", _l("College"), Department.name, sortable=True, default=True),

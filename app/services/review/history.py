@@ -10,7 +10,6 @@ from sqlalchemy import String, cast, or_, select
 from app.extensions import db
 from app.models.audit import AuditLog
 from app.models.change import ChangeRequest
-from app.services.comparison import KEY_FIELDS_BY_NAME
 from app.timeutil import local_display
 from app.workflows.source_info import SOURCE_INFO
 
@@ -36,10 +35,9 @@ class ReviewEntry:
 
 
 def _label(field: str) -> str:
-    from app.services.source_form import FIELDS_BY_KEY
+    from app.services.audit_text import field_label
 
-    spec = FIELDS_BY_KEY.get(field) or KEY_FIELDS_BY_NAME.get(field)
-    return str(spec.label) if spec is not None else field
+    return field_label(field, "graduate")
 
 
 def _entries(graduate_id: int) -> list[AuditLog]:
