@@ -47,7 +47,11 @@ class OutOfScopeError(ValueError):
 
 
 def check_relations_in_scope(item: Any) -> None:
-    refused = outside_scope(item, current_user())
+    """No autoflush: flushing here would clear the attribute history a view's own pre_update reads (audit)."""
+    from app.extensions import db
+
+    with db.session.no_autoflush:
+        refused = outside_scope(item, current_user())
     if refused:
         raise OutOfScopeError(refused)
 

@@ -7,9 +7,8 @@ Revises: c91d0a7a0003
 Create Date: 2026-12-01 21:10:49.545564
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c10a0e0d0004'

@@ -41,6 +41,13 @@ OWNERSHIP: dict[str, dict[str, str]] = {
     "ab_permission": {},
     "ab_view_menu": {},
     "ab_api_key": {},
+    "destination_code": {"everyone": "yes"},
+    "employer_nature": {"everyone": "yes"},
+    "industry": {"everyone": "yes"},
+    "job_category": {"everyone": "yes"},
+    "rejection_reason": {"everyone": "yes"},
+    "country": {"everyone": "yes"},
+    "employer": {"everyone_if": "status=approved"},
 }
 
 
@@ -73,13 +80,17 @@ def visible_ids(model: Any, username: str) -> set[Any]:
     rows = db.session.execute(select(model)).scalars().all()
     if username in EVERYTHING or own.get("everyone"):
         return {getattr(r, pk) for r in rows}
+    public: set[Any] = set()
+    if own.get("everyone_if"):
+        column, value = own["everyone_if"].split("=", 1)
+        public = {getattr(r, pk) for r in rows if str(getattr(r, column)) == value}
     if username in COLLEGE_ROOT:
         if "department" not in own:
-            return set()
+            return public
         subtree = _subtree(COLLEGE_ROOT[username])
-        return {getattr(r, pk) for r in rows if _walk(r, own["department"]) in subtree}
+        return public | {getattr(r, pk) for r in rows if _walk(r, own["department"]) in subtree}
     me = db.session.execute(select(User.id).where(User.username == username)).scalar_one()
-    return {getattr(r, pk) for r in rows if own.get("student") and _walk(r, own["student"]) == me}
+    return public | {getattr(r, pk) for r in rows if own.get("student") and _walk(r, own["student"]) == me}
 
 
 @pytest.fixture(scope="module")
@@ -108,6 +119,17 @@ def signed_in(app: Any, name: str) -> Browser:
         display = db.session.execute(select(User.first_name).where(User.username == name)).scalar_one()
     assert profile.status_code == 200 and display in profile.get_data(as_text=True), f"{name} did not sign in"
     return b
+
+
+@pytest.fixture(scope="module", autouse=True)
+def employers_of_every_status(app: Any) -> None:
+    """Employers in each state, so the approved-only reading rule has rows on both sides."""
+    from app.models.employer import APPROVED, MERGED, PENDING, REFUSED, Employer
+
+    with app.app_context():
+        for n, status in enumerate((PENDING, APPROVED, REFUSED, MERGED)):
+            db.session.add(Employer(name=f"矩阵测试单位{n}", status=status))
+        db.session.commit()
 
 
 @pytest.fixture(scope="module")

@@ -85,7 +85,8 @@ def department_of(username: str) -> int:
 
 def list_rows(b: Any, link: str) -> int:
     """How many rows the list behind a link shows (review list: its record boxes; FAB lists: their row boxes)."""
-    page = b.get(link + ("&" if "?" in link else "?") + "size=200" if link.startswith("/review/") else link)
+    extra = "size=200" if link.startswith("/review/") else "psize_ChangeRequestModelView=100"
+    page = b.get(link + ("&" if "?" in link else "?") + extra)
     assert page.status_code == 200, link
     text = page.get_data(as_text=True)
     if link.startswith("/review/"):
