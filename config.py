@@ -60,7 +60,7 @@ class Config:
 
     AUTH_TYPE = AUTH_DB
     AUTH_ROLE_ADMIN = "系统管理员"
-    AUTH_ROLE_PUBLIC = "Public"
+    AUTH_ROLE_PUBLIC = "未登录访客"  # FAB's role for visitors; shown in role lists, so in Chinese
     AUTH_USER_REGISTRATION = False
     AUTH_RATE_LIMITED = True
     AUTH_RATE_LIMIT = _env("GEMS_AUTH_RATE_LIMIT", "20 per minute")

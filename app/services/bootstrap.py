@@ -9,10 +9,23 @@ from app.security.roles import ADMIN, ROLE_GRANTS
 from app.services.reference_seed import seed_reference_data
 
 
+LEGACY_PUBLIC_ROLE = "Public"
+
+
+def _rename_legacy_public_role(sm: BaseSecurityManager) -> None:
+    """Installations made before the visitors' role had a Chinese name keep its row (and grants) under the new name."""
+    wanted = current_app.config["AUTH_ROLE_PUBLIC"]
+    legacy = sm.find_role(LEGACY_PUBLIC_ROLE)
+    if legacy is not None and wanted != LEGACY_PUBLIC_ROLE and sm.find_role(wanted) is None:
+        legacy.name = wanted
+        db.session.flush()
+
+
 def sync_permissions_and_roles() -> dict[str, int]:
     """Idempotent; raises if ROLE_GRANTS names a permission no view declares (a typo would silently deny)."""
     appbuilder = current_app.appbuilder
     sm = appbuilder.sm
+    _rename_legacy_public_role(sm)
     BaseSecurityManager.create_db(sm)  # FAB's admin and public roles; the tables come from Alembic
     appbuilder.add_permissions(update_perms=True)
     from app.security.pii import PERMISSION, VIEW_MENU

@@ -16,7 +16,7 @@ def _chart_data(progress: list[dashboard.Figure], colleges: list[dashboard.Colle
     """What dashboard.js draws: the same numbers and links as the tables (the charts never count on their own)."""
     series = [f for f in progress if f.key != "submitted"]
     return {
-        "progress": [{"name": f.label, "value": f.count, "link": f.link} for f in series],
+        "progress": [{"name": f.label, "key": f.key, "value": f.count, "link": f.link} for f in series],
         "colleges": [c.name for c in colleges],
         "by_college": [{"name": f.label, "key": f.key,
                         "data": [{"value": c.figures[i].count, "link": c.figures[i].link} for c in colleges]}

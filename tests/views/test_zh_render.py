@@ -21,7 +21,6 @@ ALLOWED = {
     "GEMS", "Excel", "WPS", "LibreOffice", "PDF", "ID", "API", "REST", "JSON", "HTTP", "HTTPS", "URL", "CSV",
     "xlsx", "xls", "ods", "csv", "UTF", "GBK", "MB", "KB", "Windows", "OpenDocument", "JPEG", "JPG", "PNG", "ECharts", "English", "JWT", "SVG", "A4",
     "IP", "GB", "admin", "school", "college_a", "college_b",
-    "Public",  # the name of FAB's built-in role for visitors (AUTH_ROLE_PUBLIC), data on the role list
 }
 # Words of two or three capitals are codes (ISO country codes, GB standards), except these, which are English
 NOT_CODES = {"OK", "MM", "DD", "YES", "NO"}

@@ -20,12 +20,14 @@
     var chart = window.echarts.init(el);
     chart.setOption({
       animation: false,
-      grid: { left: 8, right: 16, top: 8, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 48, top: 8, bottom: 8, containLabel: true },
       tooltip: { trigger: "item" },
       xAxis: { type: "value", minInterval: 1 },
       yAxis: { type: "category", inverse: true, data: data.progress.map(function (p) { return p.name; }) },
       series: [{ type: "bar", label: { show: true, position: "right" },
-                 data: data.progress.map(function (p) { return { value: p.value, link: p.link }; }) }]
+                 data: data.progress.map(function (p) {
+                   return { value: p.value, link: p.link, itemStyle: { color: COLOURS[p.key] } };
+                 }) }]
     });
     chart.on("click", openLink);
     return chart;
