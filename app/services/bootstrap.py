@@ -8,7 +8,6 @@ from app.extensions import db
 from app.security.roles import ADMIN, ROLE_GRANTS
 from app.services.reference_seed import seed_reference_data
 
-
 LEGACY_PUBLIC_ROLE = "Public"
 
 
