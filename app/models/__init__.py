@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from app.models.audit import AuditHead, AuditLog
 from app.models.change import ChangeRequest, Evidence
+from app.models.destination import Destination, DestinationEvidence
 from app.models.employer import Employer
 from app.models.graduate import Graduate
 from app.models.notification import Notification
@@ -29,7 +30,9 @@ __all__ = [
     "Country",
     "Department",
     "DepartmentKind",
+    "Destination",
     "DestinationCode",
+    "DestinationEvidence",
     "Employer",
     "EmployerNature",
     "Evidence",

@@ -1,12 +1,13 @@
 """Organisation reference data (ORG-1): departments form a tree, majors hang off departments, cohorts are years."""
 from __future__ import annotations
 
+import datetime
 import enum
 from typing import Optional
 
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Boolean, Enum, ForeignKey, Integer, String
+from sqlalchemy import Boolean, Date, Enum, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.scope import EVERYONE
@@ -86,6 +87,15 @@ class Cohort(Model):
     year: Mapped[int] = mapped_column(Integer, unique=True, nullable=False)
     name: Mapped[str] = mapped_column(String(50), nullable=False)
     is_current: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False)
+    # EMP-4 / PLAN-1: self-service destination changes end at the deadline (31 August by default); a locked plan
+    # refuses every destination transition of the cohort
+    change_deadline: Mapped[Optional[datetime.date]] = mapped_column(Date, info={"label": _l("Change deadline")})
+    plan_locked: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False, server_default="0")
+
+    @property
+    def effective_change_deadline(self) -> datetime.date:
+        """The last day destinations may change: the cohort's setting, else 31 August of its year."""
+        return self.change_deadline or datetime.date(self.year, 8, 31)
 
     def __repr__(self) -> str:
         return self.name

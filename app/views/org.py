@@ -105,8 +105,10 @@ class CohortModelView(ScopedModelView):
     show_title = _l("Cohort")
     add_title = _l("Add cohort")
     edit_title = _l("Edit cohort")
-    label_columns = {"year": _l("Graduation year"), "name": _l("Cohort"), "is_current": _l("Current cohort")}
-    list_columns = show_columns = add_columns = edit_columns = ["year", "name", "is_current"]
+    label_columns = {"year": _l("Graduation year"), "name": _l("Cohort"), "is_current": _l("Current cohort"),
+                     "change_deadline": _l("Change deadline"), "plan_locked": _l("Plan locked")}
+    list_columns = show_columns = ["year", "name", "is_current", "change_deadline", "plan_locked"]
+    add_columns = edit_columns = ["year", "name", "is_current", "change_deadline"]
     order_columns = ["year"]
     base_order = ("year", "desc")
     # FAB makes a NOT NULL boolean a required checkbox, so an unticked (non-current) cohort could not be saved

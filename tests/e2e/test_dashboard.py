@@ -55,8 +55,8 @@ def test_school_dashboard_draws_charts_and_numbers_open_their_lists(app: Any, se
     number = page.locator("#progress-central")
     expected = int(number.inner_text())
     assert expected > 0
-    number.click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        number.click()
     assert urlsplit(page.url).path == "/review/source/"
     assert "status=central" in page.url
     page.goto(page.url + "&size=200")
@@ -76,8 +76,8 @@ def test_college_dashboard_work_item_opens_my_pending_records(app: Any, server: 
     expected = int(number.inner_text())
     assert expected >= 2
     number.focus()
-    page.keyboard.press("Enter")  # from the keyboard, too
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.keyboard.press("Enter")  # from the keyboard, too
     assert re.search(r"status=secondary", page.url)
     page.goto(page.url + "&size=200")
     assert _rows_shown(page) == expected
@@ -101,6 +101,6 @@ def test_admin_and_student_dashboards(app: Any, server: str, chromium: Any, stud
     assert page.locator("#my-unread").inner_text() == "0"
     assert page.locator("#dash-work").count() == 0
     shot(page, "dashboard-student")
-    page.click("#gems-fill-entry")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#gems-fill-entry")
     assert urlsplit(page.url).path.startswith("/student/")

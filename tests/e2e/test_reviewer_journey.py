@@ -115,8 +115,9 @@ def test_reviewer_batch_and_student_resubmits(app: Any, server: str, chromium: A
     assert "家庭电话请填写父母的手机号" in student_page.content()
     _shot(student_page, "6-student-sees-rejection")
     student_page.fill("#f-home_phone", "13900139000")
+    student_page.click("#gems-submit")
     with student_page.expect_navigation():
-        student_page.click("#gems-submit")
+        student_page.click("#gems-submit-confirmed")  # the confirmation step before the form locks
     expect(student_page.locator("#gems-status-label")).to_have_text("二级待审")
     _shot(student_page, "7-student-resubmitted")
     with app.app_context():

@@ -76,7 +76,11 @@ def test_student_first_login_bind_fill_and_submit(server: str, chromium: Any, st
     _shot(phone, "6b-phone")
     phone.close()
     page.click("#gems-submit")
-    page.wait_for_load_state()
+    expect(page.locator("#gems-submit-confirm")).to_be_visible()  # what happens next, that the form locks
+    assert "锁定" in page.locator("#gems-submit-confirm").inner_text()
+    _shot(page, "6c-confirm-submit")
+    with page.expect_navigation():
+        page.click("#gems-submit-confirmed")
     expect(page.locator("#gems-status-label")).to_have_text("二级待审")
     assert page.locator("#f-origin").is_disabled() and page.locator("#gems-submit").count() == 0
     _shot(page, "7-submitted")
