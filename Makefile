@@ -80,5 +80,6 @@ clean:
 # e.g. MUTANTS='app.validation.*'. Survivors are listed at the end; `mutmut show NAME` prints one.
 MUTANTS ?=
 mutation: $(VENV)/.installed app/translations/zh/LC_MESSAGES/messages.mo
+	rm -rf mutants  # mutmut copies app/ once and never refreshes it: a stale copy tests old code
 	$(BIN)/mutmut run --max-children 2 $(MUTANTS)
 	$(BIN)/mutmut results

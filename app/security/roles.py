@@ -107,6 +107,8 @@ ROLE_GRANTS: dict[str, dict[str, Iterable[str]]] = {
         "StudentChangeRequests": ("can_list", "can_add"),
         "Evidence": ("can_download",),
         "EmployerLookup": ("can_lookup",),  # the destination form's employer autocomplete
+        "MyDestination": ("menu_access",),
+        "StudentDestination": ("can_access",),
         **_SELF_SERVICE,
     },
     EMPLOYER: {

@@ -31,6 +31,7 @@ from app.views.review.source_export import SourceExportView
 from app.views.review.source_list import SourceReviewView
 from app.views.student import CATEGORY as STUDENT_SERVICES
 from app.views.student_bind import StudentBindView
+from app.views.student_destination import StudentDestinationView
 from app.views.student_form import StudentSourceView
 from app.views.supplementary import SupplementaryReportModelView
 from app.views.workflow_admin import WorkflowAdminView
@@ -48,6 +49,8 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(StudentSourceView, "MySourceInfo", label=_l("My source information"), icon="fa-id-card",
                         **STUDENT_SERVICES)
     appbuilder.add_view_no_menu(StudentBindView)
+    appbuilder.add_view(StudentDestinationView, "MyDestination", label=_l("Destination registration"),
+                        icon="fa-briefcase", **STUDENT_SERVICES)
     appbuilder.add_view(StudentChangeRequestsView, "MyChangeRequests", label=_l("My change requests"),
                         icon="fa-exchange", **STUDENT_SERVICES)
     appbuilder.add_view(SourceReviewView, "SourceReview", label=_l("Source information review"),

@@ -98,16 +98,12 @@ _reasons_picked.description = _l("One or more reasons are picked from the list")
 _only_current_reopens.description = _l("Only the current version can be reopened")  # type: ignore[attr-defined]
 
 
-def make_current(workflow: Workflow, trigger: str, ids: list[Any], ctx: FireContext) -> None:
-    """The final approval of a change makes it the graduate's current destination, in the same transaction.
+def swap_current(rows: list[tuple[int, int]]) -> None:
+    """Make each (destination id, graduate id) its graduate's current version, in the caller's transaction.
 
     The graduate rows are locked first, so two approvals for one graduate run one after the other; the partial
     unique index (one current per graduate) stops anything that slips past.
     """
-    if trigger != "approve_school":
-        return
-    rows = db.session.execute(select(Destination.id, Destination.graduate_id).where(
-        Destination.id.in_(ids), Destination.is_current.is_(False))).all()
     if not rows:
         return
     graduates = sorted({graduate_id for _id, graduate_id in rows})
@@ -119,8 +115,16 @@ def make_current(workflow: Workflow, trigger: str, ids: list[Any], ctx: FireCont
     db.session.execute(update(Destination).where(Destination.id.in_(new_ids)).values(is_current=True)
                        .execution_options(synchronize_session=False))
     for obj in list(db.session.identity_map.values()):
-        if isinstance(obj, Destination):
-            db.session.expire(obj)
+        if isinstance(obj, Destination) and obj.graduate_id in graduates:
+            db.session.expire(obj, ["is_current"])
+
+
+def make_current(workflow: Workflow, trigger: str, ids: list[Any], ctx: FireContext) -> None:
+    """The final approval of a change makes it the graduate's current destination, in the same transaction."""
+    if trigger != "approve_school":
+        return
+    swap_current([tuple(row) for row in db.session.execute(select(Destination.id, Destination.graduate_id).where(
+        Destination.id.in_(ids), Destination.is_current.is_(False)))])
 
 
 def build(levels: int = 2) -> Workflow:
@@ -138,4 +142,4 @@ def build(levels: int = 2) -> Workflow:
 DESTINATION = build()
 
 __all__ = ["CENTRAL", "COMPLETE", "DECISION_LABELS", "DESTINATION", "DRAFT", "REJECTED", "REVIEWERS", "SECONDARY",
-           "build", "cohort_closed", "decision_level", "local_today"]
+           "build", "cohort_closed", "decision_level", "local_today", "swap_current"]

@@ -164,7 +164,7 @@ def two_level_review(
                    guards=common + tuple(reopen_guards), sets=new_round),
     ]
     editable = {DRAFT: student_and_reviewers, REJECTED: student_and_reviewers}
-    editable.update({state: REVIEWERS for state in pending})
+    editable.update(dict.fromkeys(pending, REVIEWERS))
     return Workflow(name=name, model=model, states=states, initial=DRAFT, transitions=transitions,
                     editable=editable, refusals={**base_refusals(levels), **(refusals or {})})
 

@@ -204,7 +204,7 @@ def test_record_decision_buttons_work_from_the_keyboard(app: Any, server: str, c
     sign_in(page, server, "college_a", DEMO_PASSWORD)
     page.goto(f"{server}/review/source/{student.graduate_id}")
     before = page.locator("#status-label").inner_text()
-    _tab_to(page, "#btn-approve_college")
+    _tab_to(page, "#btn-approve")
     with page.expect_navigation():
         page.keyboard.press("Space")
     page.goto(f"{server}/review/source/{student.graduate_id}")

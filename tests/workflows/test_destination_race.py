@@ -1,0 +1,52 @@
+"""On PostgreSQL: two approvals racing for one graduate still leave exactly one current destination."""
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from app.extensions import db
+from app.models.destination import Destination
+from app.models.user import User
+from app.workflows import fire
+from app.workflows.destination import DESTINATION
+from tests.conftest import PG
+from tests.workflows import destination_world as world
+from tests.workflows.destination_world import destination, graduate
+
+student_id, dctx = world.student_id, world.dctx
+pytestmark = pytest.mark.skipif(not PG, reason="needs PostgreSQL row locks and parallel writers (TEST_DATABASE_URL)")
+
+
+def test_two_concurrent_approvals_leave_one_current(app: Any, dctx: Any, student_id: int) -> None:
+    """Two pending versions of one graduate (as a bug or an import could leave them) approved at the same moment:
+    the graduate-row lock orders them and the partial unique index guards the outcome."""
+    for _trial in range(10):
+        grad = graduate(student_id)
+        destination(grad, "complete")
+        ids = [destination(grad, "central", version_no=n, current=False, kind="change").id for n in (2, 3)]
+        barrier, results = threading.Barrier(2), {}
+
+        def approve(record_id: int) -> None:
+            with app.app_context():
+                try:
+                    school = db.session.execute(select(User).where(User.username == "school")).scalar_one()
+                    barrier.wait(timeout=30)
+                    results[record_id] = fire(DESTINATION, "approve_school", record_id, school)
+                except BaseException as exc:  # noqa: BLE001 - checked below
+                    results[record_id] = exc
+                finally:
+                    db.session.remove()
+
+        threads = [threading.Thread(target=approve, args=(i,)) for i in ids]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        assert all(not isinstance(r, BaseException) for r in results.values()), results
+        db.session.expire_all()
+        current = db.session.execute(select(Destination.id).where(Destination.graduate_id == grad.id,
+                                                                  Destination.is_current)).scalars().all()
+        assert len(current) == 1 and current[0] in ids, current
