@@ -48,6 +48,9 @@ OWNERSHIP: dict[str, dict[str, str]] = {
     "rejection_reason": {"everyone": "yes"},
     "country": {"everyone": "yes"},
     "employer": {"everyone_if": "status=approved"},
+    "destination": {"department": "graduate.department_id", "student": "graduate.user_id"},
+    "destination_evidence": {"department": "destination.graduate.department_id",
+                             "student": "destination.graduate.user_id"},
 }
 
 

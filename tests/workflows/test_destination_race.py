@@ -29,7 +29,7 @@ def test_two_concurrent_approvals_leave_one_current(app: Any, dctx: Any, student
         ids = [destination(grad, "central", version_no=n, current=False, kind="change").id for n in (2, 3)]
         barrier, results = threading.Barrier(2), {}
 
-        def approve(record_id: int) -> None:
+        def approve(record_id: int, barrier: threading.Barrier = barrier, results: dict = results) -> None:
             with app.app_context():
                 try:
                     school = db.session.execute(select(User).where(User.username == "school")).scalar_one()

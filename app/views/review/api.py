@@ -31,6 +31,45 @@ def _bad_int_arg() -> str | None:
     return None
 
 
+class _Refused(Exception):
+    """A request the decision operations answer 400 to; the message says what was wrong."""
+
+
+def _decision_body(action: str) -> dict[str, Any]:
+    """The JSON object a decision on `action` was sent with; refused for an unknown action or a non-object body."""
+    if action not in batch.ACTIONS:
+        raise _Refused(_("Unknown action: %(action)s", action=action))
+    body = json_object()
+    if body is None:
+        raise _Refused(_("The request body must be a JSON object."))
+    return body
+
+
+def _version_of(body: dict[str, Any]) -> int | None:
+    """The optional record version a single decision was taken on."""
+    version = body.get("version")
+    if version is None:
+        return None
+    try:
+        return bounded_int(version)
+    except ValueError:
+        raise _Refused(_("%(name)s must be an integer.", name="version")) from None
+
+
+def _ids_of(body: dict[str, Any]) -> list[int]:
+    """The 1 to MAX_BATCH record ids a batch decision names."""
+    raw = body.get("ids", [])
+    try:
+        ids = [bounded_int(i) for i in raw] if isinstance(raw, list) else None
+    except ValueError:
+        ids = None
+    if ids is None:
+        raise _Refused(_("ids must be a list of integers."))
+    if not ids or len(ids) > MAX_BATCH:
+        raise _Refused(_("Send between 1 and %(max)d ids.", max=MAX_BATCH))
+    return ids
+
+
 def _results(result: FireResult) -> dict[str, Any]:
     return {"action": result.trigger, "done": len(result.done), "skipped": len(result.skipped),
             "results": [{"id": r.id, "ok": r.ok, "reason": r.reason, "from": r.from_state, "to": r.to_state}
@@ -167,10 +206,7 @@ class SourceReviewApi(BaseApi):
                     remark: {type: string, description: Required to reject}
           responses:
             200:
-              description: Done
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/SourceReviewResult'}
+              $ref: '#/components/responses/SourceReviewResults'
             400:
               $ref: '#/components/responses/400'
             401:
@@ -183,21 +219,12 @@ class SourceReviewApi(BaseApi):
                 application/json:
                   schema: {$ref: '#/components/schemas/SourceReviewResult'}
         """
-        if action not in batch.ACTIONS:
-            return self.response_400(message=_("Unknown action: %(action)s", action=action))
-        body = json_object()
-        if body is None:
-            return self.response_400(message=_("The request body must be a JSON object."))
-        version = body.get("version")
-        if version is not None:
-            try:
-                version = bounded_int(version)
-            except ValueError:
-                return self.response_400(message=_("%(name)s must be an integer.", name="version"))
         try:
+            body = _decision_body(action)
+            version = _version_of(body)
             result = batch.decide(action, [pk], g.user, str(body.get("remark", "")),
                                   {pk: version} if version is not None else None)
-        except WorkflowError as exc:
+        except (_Refused, WorkflowError) as exc:
             return self.response_400(message=str(exc))
         return self.response(200 if result.results[0].ok else 409, **_results(result))
 
@@ -225,37 +252,21 @@ class SourceReviewApi(BaseApi):
                     remark: {type: string}
           responses:
             200:
-              description: The per-record results
-              content:
-                application/json:
-                  schema: {$ref: '#/components/schemas/SourceReviewResult'}
+              $ref: '#/components/responses/SourceReviewResults'
             400:
               $ref: '#/components/responses/400'
             401:
               $ref: '#/components/responses/401'
         """
-        if action not in batch.ACTIONS:
-            return self.response_400(message=_("Unknown action: %(action)s", action=action))
-        body = json_object()
-        if body is None:
-            return self.response_400(message=_("The request body must be a JSON object."))
-        raw = body.get("ids", [])
         try:
-            ids = [bounded_int(i) for i in raw] if isinstance(raw, list) else None
-        except ValueError:
-            ids = None
-        if ids is None:
-            return self.response_400(message=_("ids must be a list of integers."))
-        if not ids or len(ids) > MAX_BATCH:
-            return self.response_400(message=_("Send between 1 and %(max)d ids.", max=MAX_BATCH))
-        try:
-            result = batch.decide(action, ids, g.user, str(body.get("remark", "")))
-        except WorkflowError as exc:
+            body = _decision_body(action)
+            result = batch.decide(action, _ids_of(body), g.user, str(body.get("remark", "")))
+        except (_Refused, WorkflowError) as exc:
             return self.response_400(message=str(exc))
         return self.response(200, **_results(result))
 
     def add_apispec_components(self, api_spec: Any) -> None:
-        """The per-record result schema the decision operations answer with."""
+        """The per-record result schema (and the 200 answer carrying it) the decision operations answer with."""
         super().add_apispec_components(api_spec)
         if "SourceReviewResult" in api_spec.components.schemas:
             return
@@ -265,3 +276,6 @@ class SourceReviewApi(BaseApi):
         api_spec.components.schema("SourceReviewResult", {"type": "object", "properties": {
             "action": {"type": "string"}, "done": {"type": "integer"}, "skipped": {"type": "integer"},
             "results": {"type": "array", "items": record}}})
+        api_spec.components.response("SourceReviewResults", {
+            "description": "The per-record results",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/SourceReviewResult"}}}})
