@@ -10,7 +10,12 @@ PAGES = [("admin", "/roles/list/"), ("admin", "/users/list/"), ("admin", "/gradu
          ("admin", "/reference/countries/list/"), ("admin", "/employers/list/"),
          ("school", "/supplementary/list/"), ("admin", "/departments/list/"),
          ("admin", "/reference/job-categories/list/"), ("admin", "/reference/rejection-reasons/list/"),
-         ("admin", "/reference/employer-natures/list/")]
+         ("admin", "/reference/employer-natures/list/")] + [
+    ("admin", f"/reference/{t}/{page}") for t in ("industries", "countries", "rejection-reasons", "job-categories",
+                                                   "employer-natures", "destination-codes")
+    for page in ("add", "show/1", "edit/1")] + [("admin", "/employers/add"), ("admin", "/employers/show/1"),
+                                                 ("admin", "/employers/edit/1"), ("school", "/employers/list/"),
+                                                 ("admin", "/registry/import/"), ("school", "/")]
 
 
 def norm(html):

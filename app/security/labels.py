@@ -78,6 +78,7 @@ VIEW_LABELS: dict[str, Any] = {
     "Inbox": _l("Messages"),
     "StudentSourceInfo": _l("My source information"),
     "StudentChangeRequests": _l("My change requests"),
+    "StudentDestination": _l("Destination registration"),
     "EmployerLookup": _l("Employer lookup"),
 }
 

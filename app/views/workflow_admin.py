@@ -11,9 +11,6 @@ from flask_babel import lazy_gettext as _l
 from app.workflows.catalog import WORKFLOWS
 from app.workflows.diagram import svg
 
-TITLES = {"source_info": _l("Source information review"), "change_request": _l("Change requests"),
-          "supplementary": _l("Supplementary reporting")}
-
 
 class WorkflowAdminView(BaseView):
     route_base = "/workflows"
@@ -24,7 +21,7 @@ class WorkflowAdminView(BaseView):
     @expose("/")
     @has_access
     def index(self) -> Any:
-        workflows = [(name, TITLES.get(name, name), wf) for name, wf in WORKFLOWS.items()]
+        workflows = [(name, wf.title, wf) for name, wf in WORKFLOWS.items()]
         return self.render_template("workflows/index.html", workflows=workflows, title=_l("Workflows"))
 
     @expose("/<name>.svg")

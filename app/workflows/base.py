@@ -57,8 +57,10 @@ class Workflow:
         refusals: Mapping[tuple[str, str], Any] | None = None,
         status_attr: str = "status",
         version_attr: str = "version",
+        title: Any = None,
     ) -> None:
         self.name = name
+        self.title = title or name  # what the admin's table and diagram call it (translated)
         self.model = model
         self.states = dict(states)  # value -> translated label
         self.initial = initial

@@ -39,6 +39,7 @@ def _apply_on_approval(workflow: Workflow, trigger: str, ids: list[Any], ctx: Fi
 
 CHANGE_REQUEST = Workflow(
     name="change_request",
+    title=_l("Change requests"),
     model=ChangeRequest,
     states={SUBMITTED: _l("Awaiting review"), APPROVED: _l("Approved"), REJECTED: _l("Rejected")},
     initial=SUBMITTED,

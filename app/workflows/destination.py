@@ -130,7 +130,7 @@ def make_current(workflow: Workflow, trigger: str, ids: list[Any], ctx: FireCont
 def build(levels: int = 2) -> Workflow:
     """The destination workflow with one or two review levels (the school's setting)."""
     workflow = two_level_review(
-        "destination", Destination, levels=levels,
+        "destination", Destination, levels=levels, title=_l("Destination registration"),
         state_labels={DRAFT: _l("Not submitted")},
         guards=(_cohort_open,), submit_guards=(_source_complete, _form_valid), reject_guards=(_reasons_picked,),
         reopen_guards=(_only_current_reopens,), reject_sets=_rejection, clears=("rejection_reasons", "rejection_text"),

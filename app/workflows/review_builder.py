@@ -122,6 +122,7 @@ def two_level_review(
     reopen_guards: Iterable[Guard] = (),
     refusals: Optional[Mapping[tuple[str, str], Any]] = None,
     clears: Iterable[str] = (),
+    title: Any = None,
 ) -> Workflow:
     """The reviewed-form workflow for `model` (which has status, version, submitted_at, updated_at and the
     college_/school_ decision columns).
@@ -165,7 +166,7 @@ def two_level_review(
     ]
     editable = {DRAFT: student_and_reviewers, REJECTED: student_and_reviewers}
     editable.update(dict.fromkeys(pending, REVIEWERS))
-    return Workflow(name=name, model=model, states=states, initial=DRAFT, transitions=transitions,
+    return Workflow(name=name, title=title, model=model, states=states, initial=DRAFT, transitions=transitions,
                     editable=editable, refusals={**base_refusals(levels), **(refusals or {})})
 
 

@@ -36,7 +36,8 @@ def _form_is_complete(row: Graduate, ctx: FireContext) -> Optional[str]:
 
 _form_is_complete.description = _l("The form passes every filling rule")  # type: ignore[attr-defined]
 
-SOURCE_INFO = two_level_review("source_info", Graduate, submit_guards=(_form_is_complete,))
+SOURCE_INFO = two_level_review("source_info", Graduate, submit_guards=(_form_is_complete,),
+                               title=_l("Source information review"))
 
 __all__ = ["CENTRAL", "COMPLETE", "DECISION_LABELS", "DRAFT", "REJECTED", "REVIEWERS", "SECONDARY", "SOURCE_INFO",
            "STATES", "decision_level"]

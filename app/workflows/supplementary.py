@@ -24,6 +24,7 @@ _valid.description = _l("Every supplementary-reporting rule passes")  # type: ig
 
 SUPPLEMENTARY = Workflow(
     name="supplementary",
+    title=_l("Supplementary reporting"),
     model=SupplementaryReport,
     states={DRAFT: _l("Draft"), SUBMITTED: _l("Submitted")},
     initial=DRAFT,
