@@ -47,15 +47,22 @@ def _edited_pk() -> int | None:
     return optional_int((request.view_args or {}).get("pk"))
 
 
-def credit_code_ok(_form: Any, field: Any) -> None:
-    """GB 32100 check, normalised, and one employer per code (a duplicate is merged, not entered twice)."""
+def _normalised(field: Any, check_value: Any) -> bool:
+    """Check a filled-in field and keep its normalised value; False (nothing checked) when it was left empty."""
     if not (field.data or "").strip():
-        return
-    check = check_credit_code(field.data)
+        return False
+    check = check_value(field.data)
     if not check.ok:
         raise ValidationError(check.message)
     field.data = check.value
-    stmt = select(Employer.name).where(Employer.credit_code == check.value)
+    return True
+
+
+def credit_code_ok(_form: Any, field: Any) -> None:
+    """GB 32100 check, normalised, and one employer per code (a duplicate is merged, not entered twice)."""
+    if not _normalised(field, check_credit_code):
+        return
+    stmt = select(Employer.name).where(Employer.credit_code == field.data)
     pk = _edited_pk()
     if pk is not None:
         stmt = stmt.where(Employer.id != pk)
@@ -73,22 +80,12 @@ def not_merged(_form: Any, field: Any) -> None:
 
 
 def mobile_ok(_form: Any, field: Any) -> None:
-    if not (field.data or "").strip():
-        return
-    check = check_mobile(field.data)
-    if not check.ok:
-        raise ValidationError(check.message)
-    field.data = check.value
+    _normalised(field, check_mobile)
 
 
 def division_ok(_form: Any, field: Any) -> None:
-    if not (field.data or "").strip():
+    if not _normalised(field, check_division):
         field.data = None
-        return
-    check = check_division(field.data)
-    if not check.ok:
-        raise ValidationError(check.message)
-    field.data = check.value
 
 
 def _region(value: Any) -> str:

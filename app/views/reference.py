@@ -1,6 +1,7 @@
 """基础数据 screens: the admin maintains every code table; a code in use is retired, never deleted."""
 from __future__ import annotations
 
+import re
 from typing import Any, ClassVar
 
 from flask import flash, has_request_context, redirect, request
@@ -145,6 +146,7 @@ class DestinationCodeModelView(ReferenceModelView):
 
     datamodel = interface(DestinationCode)
     class_permission_name = "DestinationCodes"
+    menu_icon = "fa-map-signs"
     route_base = "/reference/destination-codes"
     list_title = _l("Destination codes")
     show_title = _l("Destination code")
@@ -203,66 +205,39 @@ def check_code_shape(item: DestinationCode) -> None:
                            code=code, stem=parent.code))
 
 
-class EmployerNatureModelView(ReferenceModelView):
-    datamodel = interface(EmployerNature)
-    class_permission_name = "EmployerNatures"
-    route_base = "/reference/employer-natures"
-    list_title = show_title = _l("Employer natures")
-    add_title = edit_title = _l("Employer nature")
+def code_table_view(model: Any, permission: str, singular: Any, icon: str, shown: list[str] | None = None,
+                    listed: list[str] | None = None, **more: Any) -> type:
+    """A plain code table's screens: the route follows from its permission name, the list title from its label;
+    `shown` columns (show, add, edit; and list unless `listed`) replace the code table's four."""
+    attrs = {"datamodel": interface(model), "class_permission_name": permission, "menu_icon": icon,
+             "route_base": "/reference/" + re.sub(r"(?<!^)(?=[A-Z])", "-", permission).lower(),
+             "list_title": model.__label__, "show_title": model.__label__, "add_title": singular,
+             "edit_title": singular, **more}
+    if shown:
+        attrs.update(show_columns=shown, add_columns=shown, edit_columns=shown, list_columns=listed or shown)
+    return type(f"{model.__name__}ModelView", (ReferenceModelView,), attrs)
 
 
-class IndustryModelView(ReferenceModelView):
-    datamodel = interface(Industry)
-    class_permission_name = "Industries"
-    route_base = "/reference/industries"
-    list_title = show_title = _l("Industries")
-    add_title = edit_title = _l("Industry")
+EmployerNatureModelView = code_table_view(EmployerNature, "EmployerNatures", _l("Employer nature"), "fa-tags")
+IndustryModelView = code_table_view(Industry, "Industries", _l("Industry"), "fa-industry")
+JobCategoryModelView = code_table_view(JobCategory, "JobCategories", _l("Job category"), "fa-briefcase")
+RejectionReasonModelView = code_table_view(RejectionReason, "RejectionReasons", _l("Rejection reason"), "fa-comment",
+                                           shown=["code", "name", "needs_text", "sort_order", "active"])
+CountryModelView = code_table_view(Country, "Countries", _l("Country or region"), "fa-globe",
+                                   shown=["code", "alpha_3", "numeric", "name", "sort_order", "active"],
+                                   listed=["code", "alpha_3", "name", "sort_order", "active"],
+                                   search_columns=["code", "alpha_3", "name", "active"])
 
-
-class JobCategoryModelView(ReferenceModelView):
-    datamodel = interface(JobCategory)
-    class_permission_name = "JobCategories"
-    route_base = "/reference/job-categories"
-    list_title = show_title = _l("Job categories")
-    add_title = edit_title = _l("Job category")
-
-
-class RejectionReasonModelView(ReferenceModelView):
-    datamodel = interface(RejectionReason)
-    class_permission_name = "RejectionReasons"
-    route_base = "/reference/rejection-reasons"
-    list_title = show_title = _l("Rejection reasons")
-    add_title = edit_title = _l("Rejection reason")
-    list_columns = ["code", "name", "needs_text", "sort_order", "active"]
-    show_columns = add_columns = edit_columns = ["code", "name", "needs_text", "sort_order", "active"]
-
-
-class CountryModelView(ReferenceModelView):
-    datamodel = interface(Country)
-    class_permission_name = "Countries"
-    route_base = "/reference/countries"
-    list_title = show_title = _l("Countries and regions")
-    add_title = edit_title = _l("Country or region")
-    list_columns = ["code", "alpha_3", "name", "sort_order", "active"]
-    show_columns = add_columns = edit_columns = ["code", "alpha_3", "numeric", "name", "sort_order", "active"]
-    search_columns = ["code", "alpha_3", "name", "active"]
-
-
-REFERENCE_VIEWS = (
-    (DestinationCodeModelView, "DestinationCodes", _l("Destination codes"), "fa-map-signs"),
-    (EmployerNatureModelView, "EmployerNatures", _l("Employer natures"), "fa-tags"),
-    (IndustryModelView, "Industries", _l("Industries"), "fa-industry"),
-    (JobCategoryModelView, "JobCategories", _l("Job categories"), "fa-briefcase"),
-    (RejectionReasonModelView, "RejectionReasons", _l("Rejection reasons"), "fa-comment"),
-    (CountryModelView, "Countries", _l("Countries and regions"), "fa-globe"),
-)
+REFERENCE_VIEWS = (DestinationCodeModelView, EmployerNatureModelView, IndustryModelView, JobCategoryModelView,
+                   RejectionReasonModelView, CountryModelView)
 
 
 def register_reference_views(appbuilder: Any) -> None:
     """基础数据: the code tables, then the employers (app.views.employers)."""
     from app.views.employers import register_employer_views
 
-    for view, name, label, icon in REFERENCE_VIEWS:
-        appbuilder.add_view(view, name, label=label, icon=icon, **CATEGORY)
+    for view in REFERENCE_VIEWS:
+        appbuilder.add_view(view, view.class_permission_name, label=view.datamodel.obj.__label__,
+                            icon=view.menu_icon, **CATEGORY)
     register_employer_views(appbuilder, CATEGORY)
 

@@ -231,22 +231,21 @@ class RegistryImportView(BaseView):
     @has_access
     def report(self, job_id: int) -> Any:
         """The rejected rows with their errors, for the job's creator or central roles."""
-        path = report_file(_visible_job(job_id))
-        if path is None:
-            abort(404)
-        return send_file(path, mimetype=XLSX, as_attachment=True,
-                         download_name=_("registry-import-%(id)d-errors.xlsx", id=job_id))
-
+        return _download(report_file(_visible_job(job_id)), _("registry-import-%(id)d-errors.xlsx", id=job_id))
 
     @expose("/job/<int:job_id>/corrected")
     @has_access
     def corrected(self, job_id: int) -> Any:
         """The whole file with every suggested fix applied and marked, to check and upload again."""
-        path = corrected_file(_visible_job(job_id))
-        if path is None:
-            abort(404)
-        return send_file(path, mimetype=XLSX, as_attachment=True,
-                         download_name=_("registry-import-%(id)d-corrected.xlsx", id=job_id))
+        return _download(corrected_file(_visible_job(job_id)),
+                         _("registry-import-%(id)d-corrected.xlsx", id=job_id))
+
+
+def _download(path: Any, name: str) -> Any:
+    """A job's spreadsheet as an attachment; 404 while the job has none."""
+    if path is None:
+        abort(404)
+    return send_file(path, mimetype=XLSX, as_attachment=True, download_name=name)
 
 
 def too_large_message() -> str:

@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from werkzeug.serving import make_server
 
+from tests.conftest import DEMO_PASSWORD
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARTIFACTS = Path(os.environ.get("GEMS_ARTIFACTS", "test-artifacts"))
 # flags that keep Chromium from reaching for the network this machine does not have (and from a sandbox root lacks)
@@ -51,6 +53,16 @@ def chromium() -> Iterator[Any]:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+def sign_in(page: Any, server: str, username: str, password: str = DEMO_PASSWORD) -> None:
+    """Sign in through the login form and prove it: the signed-in layout's inbox is on the page."""
+    page.goto(f"{server}/login/")
+    page.fill("#username", username)
+    page.fill("#password", password)
+    page.click("input[type=submit]")
+    page.wait_for_load_state()
+    assert page.locator("#gems-inbox").count() == 1, f"{username} did not sign in"
 
 
 def shot(page: Any, name: str) -> None:

@@ -14,7 +14,7 @@ import pytest
 from axe_playwright_python.base import AXE_FILE_PATH
 
 from tests.conftest import DEMO_PASSWORD
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, sign_in
 from tests.views.student_support import NEW_PASSWORD, StudentFactory, signed_in, students_fixture  # noqa: F401
 
 AXE_SCRIPT = AXE_FILE_PATH.read_text(encoding="utf-8")
@@ -42,15 +42,6 @@ def axe_violations(page: Any) -> list[dict[str, Any]]:
     return [{"rule": v["id"], "impact": v["impact"], "nodes": len(v["nodes"]),
              "targets": [n["target"] for n in v["nodes"][:5]]}
             for v in result["violations"] if v["impact"] in SEVERE]
-
-
-def sign_in(page: Any, server: str, username: str, password: str) -> None:
-    page.goto(f"{server}/login/")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("input[type=submit]")
-    page.wait_for_load_state()
-    assert page.locator("#gems-inbox").count() == 1, f"{username} did not sign in"
 
 
 def _local(href: str | None, server: str) -> str | None:
@@ -161,8 +152,9 @@ def _tab_to(page: Any, selector: str, key: str = "Tab", limit: int = 400) -> Non
     raise AssertionError(f"{selector} is not reachable with {key}")
 
 
-def _awaiting_college(app: Any, students: StudentFactory) -> Any:
-    """A fresh record at 二级待审 in college_a's scope (so the demo's own records are left as they are)."""
+def _awaiting_college(app: Any, students: StudentFactory, server: str, context: Any) -> tuple[Any, Any]:
+    """A fresh record at 二级待审 in college_a's scope (so the demo's own records are left as they are), and a page
+    signed in as college_a."""
     from sqlalchemy import update
 
     from app.extensions import db
@@ -172,15 +164,15 @@ def _awaiting_college(app: Any, students: StudentFactory) -> Any:
     with app.app_context():
         db.session.execute(update(Graduate).where(Graduate.id == student.graduate_id).values(status="secondary"))
         db.session.commit()
-    return student
+    page = context.new_page()
+    sign_in(page, server, "college_a", DEMO_PASSWORD)
+    return student, page
 
 
 def test_review_list_batch_controls_work_from_the_keyboard(app: Any, server: str, context: Any,
                                                            students: StudentFactory) -> None:
     """Type a reason, tick the record with Space, go back to 不同意 with Shift+Tab and press Enter: it is rejected."""
-    student = _awaiting_college(app, students)
-    page = context.new_page()
-    sign_in(page, server, "college_a", DEMO_PASSWORD)
+    student, page = _awaiting_college(app, students, server, context)
     page.goto(f"{server}/review/source/?q={student.student_no}")
     box = "#review-table tbody input[name=ids]"
     assert page.locator(box).count() == 1
@@ -199,9 +191,7 @@ def test_review_list_batch_controls_work_from_the_keyboard(app: Any, server: str
 def test_record_decision_buttons_work_from_the_keyboard(app: Any, server: str, context: Any,
                                                         students: StudentFactory) -> None:
     """On a record awaiting the college: Tab to 同意 and press Space; the record moves on to the school."""
-    student = _awaiting_college(app, students)
-    page = context.new_page()
-    sign_in(page, server, "college_a", DEMO_PASSWORD)
+    student, page = _awaiting_college(app, students, server, context)
     page.goto(f"{server}/review/source/{student.graduate_id}")
     before = page.locator("#status-label").inner_text()
     _tab_to(page, "#btn-approve")

@@ -8,6 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from tests.conftest import DEMO_PASSWORD
+from tests.e2e.conftest import sign_in
 from tests.views.student_support import NEW_PASSWORD, StudentFactory, signed_in, students_fixture  # noqa: F401
 
 # records every violation the page reports (console messages can be rate-limited; this event is not)
@@ -40,15 +41,6 @@ def _open(chromium: Any) -> tuple[Any, list[str]]:
 def _violations(page: Any, console: list[str]) -> list[str]:
     found = page.evaluate("window.__csp || []") + console
     return [v for v in found if not any(host in v for host in KNOWN_EXTERNAL)]
-
-
-def _sign_in(page: Any, server: str, username: str, password: str) -> None:
-    page.goto(f"{server}/login/")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("input[type=submit]")
-    page.wait_for_load_state()
-    assert page.locator("#gems-inbox").count() == 1, f"{username} did not sign in"
 
 
 def _menu_links(page: Any, server: str) -> list[str]:
@@ -89,7 +81,7 @@ def test_login_page_and_captcha_refresh_have_no_violation(server: str, chromium:
 @pytest.mark.parametrize("username", ["admin", "school", "college_a", "college_b"])
 def test_staff_pages_have_no_violation(server: str, chromium: Any, username: str) -> None:
     page, console = _open(chromium)
-    _sign_in(page, server, username, DEMO_PASSWORD)
+    sign_in(page, server, username, DEMO_PASSWORD)
     paths = ["/"] + _menu_links(page, server) + EXTRA_PAGES[username]
     assert len(paths) > 3, paths
     problems = _visit_all(page, console, server, list(dict.fromkeys(paths)))
@@ -100,7 +92,7 @@ def test_staff_pages_have_no_violation(server: str, chromium: Any, username: str
 def test_review_list_tick_all_and_record_page(server: str, chromium: Any, username: str) -> None:
     """The tick-all box (an inline onclick before) still ticks every row; the record page opens clean."""
     page, console = _open(chromium)
-    _sign_in(page, server, username, DEMO_PASSWORD)
+    sign_in(page, server, username, DEMO_PASSWORD)
     page.goto(f"{server}/review/source/")
     rows = page.locator("#review-table tbody input[name=ids]")
     assert rows.count() > 0
@@ -115,7 +107,7 @@ def test_review_list_tick_all_and_record_page(server: str, chromium: Any, userna
 def test_fab_form_widgets_work(server: str, chromium: Any) -> None:
     """FAB's add form: select2 dropdowns are built by its scripts, so they ran under the policy."""
     page, console = _open(chromium)
-    _sign_in(page, server, "admin", DEMO_PASSWORD)
+    sign_in(page, server, "admin", DEMO_PASSWORD)
     page.goto(f"{server}/departments/add")
     page.wait_for_load_state("load")
     assert page.locator(".select2-container").count() > 0
@@ -126,6 +118,6 @@ def test_student_pages_have_no_violation(app: Any, server: str, chromium: Any, s
     student = students()
     signed_in(app, student)
     page, console = _open(chromium)
-    _sign_in(page, server, student.student_no, NEW_PASSWORD)
+    sign_in(page, server, student.student_no, NEW_PASSWORD)
     paths = ["/", "/student/bind/"] + _menu_links(page, server)
     assert _visit_all(page, console, server, list(dict.fromkeys(paths))) == {}

@@ -7,7 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tests.conftest import DEMO_PASSWORD
-from tests.e2e.conftest import shot
+from tests.e2e.conftest import shot, sign_in
 from tests.views.review_helpers import make_graduates
 from tests.views.student_support import NEW_PASSWORD, StudentFactory, signed_in, students_fixture  # noqa: F401
 
@@ -25,15 +25,6 @@ def _open(chromium: Any) -> Any:
     return page
 
 
-def _sign_in(page: Any, server: str, username: str, password: str) -> None:
-    page.goto(f"{server}/login/")
-    page.fill("#username", username)
-    page.fill("#password", password)
-    page.click("input[type=submit]")
-    page.wait_for_load_state()
-    assert page.locator("#gems-inbox").count() == 1, f"{username} did not sign in"
-
-
 def _rows_shown(page: Any) -> int:
     return page.locator("#review-table tbody input[name=ids]").count()
 
@@ -44,7 +35,7 @@ def test_school_dashboard_draws_charts_and_numbers_open_their_lists(app: Any, se
         make_graduates(2, "secondary", "102")
         make_graduates(1, "complete", "102")
     page = _open(chromium)
-    _sign_in(page, server, "school", DEMO_PASSWORD)
+    sign_in(page, server, "school", DEMO_PASSWORD)
     page.goto(f"{server}/")
     page.wait_for_selector("body[data-charts-ready='2']")
     assert page.locator("#chart-progress canvas").count() == 1
@@ -67,7 +58,7 @@ def test_college_dashboard_work_item_opens_my_pending_records(app: Any, server: 
     with app.app_context():
         make_graduates(2, "secondary", "101")
     page = _open(chromium)
-    _sign_in(page, server, "college_a", DEMO_PASSWORD)
+    sign_in(page, server, "college_a", DEMO_PASSWORD)
     page.goto(f"{server}/")
     page.wait_for_selector("body[data-charts-ready='1']")  # no per-college chart for a college
     assert page.locator("#dash-colleges").count() == 0
@@ -85,7 +76,7 @@ def test_college_dashboard_work_item_opens_my_pending_records(app: Any, server: 
 
 def test_admin_and_student_dashboards(app: Any, server: str, chromium: Any, students: StudentFactory) -> None:
     page = _open(chromium)
-    _sign_in(page, server, "admin", DEMO_PASSWORD)
+    sign_in(page, server, "admin", DEMO_PASSWORD)
     page.goto(f"{server}/")
     for widget in ("#dash-locks", "#dash-imports", "#dash-audit"):
         assert page.locator(widget).is_visible(), widget
@@ -95,7 +86,7 @@ def test_admin_and_student_dashboards(app: Any, server: str, chromium: Any, stud
     student = students()
     signed_in(app, student)
     page = _open(chromium)
-    _sign_in(page, server, student.student_no, NEW_PASSWORD)
+    sign_in(page, server, student.student_no, NEW_PASSWORD)
     page.goto(f"{server}/")
     assert page.locator("#gems-home-status").inner_text() == "未提交"
     assert page.locator("#my-unread").inner_text() == "0"
