@@ -176,3 +176,20 @@ def as_role(app: Any):  # noqa: ANN201
         return b
 
     return login
+
+
+@pytest.fixture()
+def restore_preferences(app: Any) -> Iterator[None]:
+    """Tests that save a reviewer's columns put every user's preferences back, so later tests see the defaults."""
+    from app.extensions import db
+    from app.models.preference import UserPreference
+
+    table = UserPreference.__table__
+    with app.app_context():
+        saved = [dict(row._mapping) for row in db.session.execute(table.select())]
+    yield
+    with app.app_context():
+        db.session.execute(table.delete())
+        if saved:
+            db.session.execute(table.insert(), saved)
+        db.session.commit()

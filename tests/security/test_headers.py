@@ -18,6 +18,8 @@ from app.extensions import db
 from app.models.graduate import Graduate
 from app.models.user import User
 
+pytestmark = pytest.mark.usefixtures("restore_preferences")
+
 ROOT = Path(__file__).resolve().parents[2]
 ARG = re.compile(r"<(?:([a-z]+)(?:\([^)]*\))?:)?([a-z_]+)>")
 SKIP = ("/logout/", "/static/")  # signing out would end the walk; static files have their own test

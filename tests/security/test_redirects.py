@@ -13,6 +13,8 @@ from app.security.redirects import is_safe_path, own_path, safe_path
 from tests.conftest import DEMO_PASSWORD
 from tests.views.review_helpers import make_graduates
 
+pytestmark = pytest.mark.usefixtures("restore_preferences")
+
 FALLBACK = "/fallback/"
 HOSTILE = [
     "https://evil.example/", "http://evil.example", "HTTPS://evil.example/x", "//evil.example", "///evil.example",

@@ -35,7 +35,7 @@ def fresh_student_no() -> str:
 
 def placement() -> tuple[Cohort, Department, Major]:
     """The demo cohort and a college with one of its majors."""
-    cohort = db.session.execute(select(Cohort).order_by(Cohort.year.desc())).scalars().first()
+    cohort = db.session.execute(select(Cohort).where(Cohort.is_current.is_(True))).scalar_one()
     department = db.session.execute(select(User).where(User.username == "college_a")).scalar_one().department
     major = db.session.execute(select(Major).where(Major.department_id == department.id)).scalars().first()
     return cohort, department, major

@@ -81,7 +81,7 @@ class StudentFactory:
     def __call__(self, *, registry: bool = True, link_registry: bool = True, included: bool = True,
                  major_index: int = 0, **graduate_fields: Any) -> Student:
         with self.app.app_context():
-            cohort = db.session.execute(select(Cohort).order_by(Cohort.year.desc())).scalars().first()
+            cohort = db.session.execute(select(Cohort).where(Cohort.is_current.is_(True))).scalar_one()  # the demo's
             major = db.session.execute(select(Major).order_by(Major.id)).scalars().all()[major_index]
             student_no = _unique_no()
             row = registry_row(cohort, major, student_no, self.rng)

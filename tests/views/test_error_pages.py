@@ -12,6 +12,8 @@ from werkzeug.exceptions import Forbidden
 
 from tests.conftest import Browser
 
+pytestmark = pytest.mark.usefixtures("restore_preferences")
+
 NAVBAR = re.compile(r'<div class="navbar[^"]*" role="navigation"')
 HOME_LINK = 'id="gems-error-home" href="/"'
 # zh texts written here from the translation table (not read from the code under test)
