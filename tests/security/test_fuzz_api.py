@@ -1,7 +1,6 @@
 """Schemathesis over FAB's whole OpenAPI document, as school and college_a, seeded: no operation answers 5xx."""
 from __future__ import annotations
 
-import logging
 import time
 from typing import Any
 
@@ -37,15 +36,6 @@ else:
     @pytest.fixture(scope="module")
     def tokens(app: Any) -> dict[str, dict[str, str]]:
         return {role: _token(app, role, f"10.77.0.{i + 1}") for i, role in enumerate(ROLES)}
-
-    @pytest.fixture(scope="module")
-    def backstop_hits() -> list[logging.LogRecord]:
-        """Bad input the guards missed and only the database caught: counted as a failure, never hidden."""
-        hits: list[logging.LogRecord] = []
-        handler = logging.Handler()
-        handler.emit = hits.append  # type: ignore[method-assign]
-        logging.getLogger("gems.bad_input").addHandler(handler)
-        return hits
 
     @pytest.fixture(scope="module")
     def api_schema(app: Any, tokens: dict[str, dict[str, str]]) -> Any:

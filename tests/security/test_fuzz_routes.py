@@ -1,7 +1,6 @@
 """Every web route, GET and POST, with hostile path values, query arguments and form bodies, as four roles: no 5xx."""
 from __future__ import annotations
 
-import logging
 import os
 import random
 import re
@@ -44,14 +43,6 @@ else:
             assert_signed_in(out[role], role)
         out["student"] = signed_in(app, StudentFactory(app)())
         return out
-
-    @pytest.fixture(scope="module")
-    def backstop_hits() -> list[logging.LogRecord]:
-        hits: list[logging.LogRecord] = []
-        handler = logging.Handler()
-        handler.emit = hits.append  # type: ignore[method-assign]
-        logging.getLogger("gems.bad_input").addHandler(handler)
-        return hits
 
     def _routes(app: Any, method: str) -> list[str]:
         rules = [r for r in app.url_map.iter_rules() if method in (r.methods or ())

@@ -17,9 +17,10 @@ from app.models.org import Cohort, Major
 from app.models.registry import RegistryRecord
 from app.models.security import LoginThrottle
 from app.models.user import User
+from app.services.accounts import hash_password
 from app.services.demo import id_number
 from app.validation.idcard import check_digit
-from tests.conftest import Browser, assert_signed_in
+from tests.conftest import DEMO_PASSWORD, Browser, assert_signed_in
 
 NEW_PASSWORD = "Stud@2026pass"
 # a form that passes every rule once pre-filled from the registry (see registry_row below)
@@ -180,3 +181,17 @@ def form_data(app: Any, student: Student, **overrides: str) -> dict[str, str]:
     values.update(COMPLETE_FORM)
     values.update(overrides)
     return values
+
+
+def demo_student_browser(app: Any, last: bool = False) -> Browser:
+    """The first (or last) demo student of class 2022101, given a set password so pages are not redirected to the
+    change form, signed in (proven)."""
+    order = User.username.desc() if last else User.username
+    with app.app_context():
+        user = db.session.execute(select(User).where(User.username.like("2022101%")).order_by(order)).scalars().first()
+        user.password, user.must_change_password = hash_password(DEMO_PASSWORD), False
+        db.session.commit()
+        name = user.username
+    b = Browser(app.test_client())
+    b.login_proven(name)
+    return b

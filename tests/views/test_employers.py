@@ -14,8 +14,9 @@ from app.models.audit import AuditLog
 from app.models.employer import APPROVED, MERGED, PENDING, Employer
 from app.models.reference import EmployerNature, Industry
 from app.models.user import User
-from app.services.accounts import hash_password
-from tests.conftest import DEMO_PASSWORD, Browser
+from tests.conftest import Browser
+from tests.rows import detached_rows
+from tests.views.student_support import demo_student_browser
 
 PREFIX = "单位测试"
 VALID = "91350100M000100Y43"  # a published, valid unified social credit code
@@ -60,11 +61,7 @@ def _form(app: Any, **overrides: Any) -> dict[str, Any]:
 
 
 def _employers(app: Any, name: str) -> list[Employer]:
-    with app.app_context():
-        rows = db.session.execute(select(Employer).where(Employer.name == name)).scalars().all()
-        for row in rows:
-            db.session.expunge(row)
-        return rows
+    return detached_rows(app, Employer, name=name)
 
 
 def _last_audit(action: str, target: int) -> AuditLog:
@@ -145,16 +142,7 @@ def lookup_world(app: Any, clean: None) -> dict[str, Any]:
 
 @pytest.fixture()
 def student(app: Any) -> Browser:
-    """A demo student who has set a password (so pages are not redirected to the change form)."""
-    with app.app_context():
-        user = db.session.execute(select(User).where(User.username.like("2022101%")).order_by(User.username)
-                                  ).scalars().first()
-        user.password, user.must_change_password = hash_password(DEMO_PASSWORD), False
-        db.session.commit()
-        name = user.username
-    b = Browser(app.test_client())
-    b.login_proven(name)
-    return b
+    return demo_student_browser(app)
 
 
 def _lookup(b: Browser, q: str) -> Any:

@@ -12,11 +12,11 @@ from app.extensions import db
 from app.models.graduate import Graduate
 from app.models.supplementary import SupplementaryReport
 from app.models.user import User
-from app.services.accounts import hash_password
 from app.validation.idcard import mask_id
 from app.views.org import GraduateApi, GraduateModelView
 from app.views.supplementary import SupplementaryReportModelView
-from tests.conftest import DEMO_PASSWORD, Browser
+from tests.conftest import Browser
+from tests.rows import detached_rows
 from tests.services.supplementary_helpers import (
     cleanup,
     fresh_id,
@@ -24,6 +24,7 @@ from tests.services.supplementary_helpers import (
     placement,
 )
 from tests.views.review_helpers import make_graduates
+from tests.views.student_support import demo_student_browser
 
 BASE = "/supplementary"
 
@@ -70,11 +71,7 @@ def submit(b: Browser, report_id: int) -> Any:
 
 
 def graduates_with(app: Any, student_no: str) -> list[Graduate]:
-    with app.app_context():
-        rows = db.session.execute(select(Graduate).where(Graduate.student_no == student_no)).scalars().all()
-        for row in rows:
-            db.session.expunge(row)
-        return rows
+    return detached_rows(app, Graduate, student_no=student_no)
 
 
 def test_add_fills_birth_date_and_gender_from_id(app: Any, school: Browser) -> None:
@@ -247,16 +244,7 @@ def test_roster_edit_is_audited_with_old_and_new(app: Any, as_role: Any) -> None
 
 @pytest.fixture()
 def student_browser(app: Any) -> Browser:
-    """A demo student who has already set a password (so pages are not redirected to the change form)."""
-    with app.app_context():
-        student = db.session.execute(select(User).where(User.username.like("2022101%"))
-                                     .order_by(User.username.desc())).scalars().first()
-        student.password, student.must_change_password = hash_password(DEMO_PASSWORD), False
-        db.session.commit()
-        name = student.username
-    b = Browser(app.test_client())
-    b.login_proven(name)
-    return b
+    return demo_student_browser(app, last=True)
 
 
 def test_college_and_student_cannot_reach_the_views(app: Any, as_role: Any, student_browser: Browser) -> None:
