@@ -33,6 +33,13 @@ def pytest_collection_modifyitems(config: Any, items: list[Any]) -> None:
             item.add_marker(skip)
 
 
+@pytest.fixture(autouse=True)
+def fresh_rate_limits(app: Any) -> None:
+    """Every browser signs in from 127.0.0.1: each test starts with the sign-in rate limit unspent, so the order the
+    tests run in (random) cannot make a later test's sign-in answer 429."""
+    app.appbuilder.sm.limiter.reset()
+
+
 @pytest.fixture(scope="module")
 def server(app: Any) -> Iterator[str]:
     """The test app on a real port, for the browser."""

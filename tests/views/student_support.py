@@ -152,11 +152,18 @@ def students_fixture(app: Any) -> Iterator[StudentFactory]:
     factory.cleanup()
 
 
+def _flashes(b: Browser) -> list[Any]:
+    """The messages a refused sign-in left for the user (shown in a failing assertion)."""
+    with b.client.session_transaction() as session:
+        return list(session.get("_flashes", []))
+
+
 def signed_in(app: Any, student: Student, change_password: bool = True) -> Browser:
     """A browser in which the student signed in for the first time (account created) and set a new password."""
     b = Browser(app.test_client())
     response = b.login(student.student_no, student.password)
-    assert response.status_code == 302 and "/resetmypassword/form" in response.headers["Location"]
+    assert response.status_code == 302 and "/resetmypassword/form" in response.headers["Location"], (
+        response.status_code, response.headers.get("Location"), _flashes(b))
     if change_password:
         response = b.post_form("/resetmypassword/form", {"old_password": student.password, "password": NEW_PASSWORD,
                                                          "conf_password": NEW_PASSWORD})
