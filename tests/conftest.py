@@ -1,8 +1,8 @@
 """Fixtures: one app per test session on SQLite (default) or PostgreSQL (TEST_DATABASE_URL), users per role."""
 from __future__ import annotations
 
+import itertools
 import os
-import random
 import re
 import uuid
 from typing import Any, Iterator
@@ -101,13 +101,19 @@ def csrf_token(html: str) -> str:
     return match.group(1)
 
 
+_ADDRESSES = itertools.count(1)
+
+
 class Browser:
     """A test client that behaves like a browser: it reads CSRF tokens from pages before posting."""
 
     def __init__(self, client: Any) -> None:
         self.client = client
         # each simulated browser has its own address, as real users do, so the login rate limit stays per client
-        client.environ_base["REMOTE_ADDR"] = f"10.{random.randrange(2, 250)}.{random.randrange(250)}.{random.randrange(1, 250)}"
+        # (a counter, not `random`: pytest-randomly reseeds random before every test, which would give every test's
+        # browsers the same addresses and let the sign-in rate limit of one test refuse the next)
+        n = next(_ADDRESSES)
+        client.environ_base["REMOTE_ADDR"] = f"10.{2 + n // 62500 % 248}.{n // 250 % 250}.{1 + n % 250}"
 
     def get(self, url: str, **kw: Any) -> Any:
         return self.client.get(url, **kw)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import itertools
 import random
 import uuid
 from collections.abc import Iterator
@@ -48,6 +49,9 @@ class Student:
         return self.id_number[-6:]
 
 
+_FACTORIES = itertools.count(1)
+
+
 def _unique_no() -> str:
     return f"T{uuid.uuid4().int % 10**11:011d}"
 
@@ -77,7 +81,9 @@ class StudentFactory:
         self.app = app
         self.created: list[Student] = []
         self.extra_usernames: list[str] = []
-        self.rng = random.Random(random.getrandbits(64))  # reproducible from the printed --randomly-seed
+        # reproducible from the printed --randomly-seed, and distinct per factory (pytest-randomly reseeds `random`
+        # before every test, so the seed alone would give every test the same ID numbers)
+        self.rng = random.Random(f"{random.getrandbits(64)}-{next(_FACTORIES)}")
 
     def __call__(self, *, registry: bool = True, link_registry: bool = True, included: bool = True,
                  major_index: int = 0, **graduate_fields: Any) -> Student:
