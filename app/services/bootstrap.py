@@ -1,6 +1,8 @@
 """Creates FAB's permissions for every registered view and syncs the built-in roles to ROLE_GRANTS."""
 from __future__ import annotations
 
+import logging
+
 from flask import current_app
 from flask_appbuilder.security.manager import BaseSecurityManager
 
@@ -25,7 +27,13 @@ def sync_permissions_and_roles() -> dict[str, int]:
     appbuilder = current_app.appbuilder
     sm = appbuilder.sm
     _rename_legacy_public_role(sm)
-    BaseSecurityManager.create_db(sm)  # FAB's admin and public roles; the tables come from Alembic
+    fab_log = logging.getLogger("flask_appbuilder.security.manager")
+    level = fab_log.level
+    fab_log.setLevel(logging.ERROR)  # FAB's "No user yet created, use flask fab command" is wrong advice here
+    try:
+        BaseSecurityManager.create_db(sm)  # FAB's admin and public roles; the tables come from Alembic
+    finally:
+        fab_log.setLevel(level)
     appbuilder.add_permissions(update_perms=True)
     from app.security.pii import PERMISSION, VIEW_MENU
 
