@@ -5,7 +5,7 @@ import datetime
 from typing import Optional
 
 from flask_appbuilder.security.sqla.models import User as FabUser
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.org import Department
@@ -38,3 +38,15 @@ class GemsUser(FabUser):
 
 
 User = GemsUser  # FAB's relationships resolve the string "User" to FAB's base class; code uses this name
+
+
+@event.listens_for(GemsUser, "before_delete")
+def _release_owned_rows(mapper, connection, target) -> None:  # noqa: ANN001
+    """A deleted account lets go of its graduate record (and its sessions): SQLite reuses the highest id, so a later
+    account would otherwise inherit a student's record and sign in as them."""
+    from app.models.graduate import Graduate
+    from app.models.security import UserSession
+
+    graduate, sessions = Graduate.__table__, UserSession.__table__
+    connection.execute(graduate.update().where(graduate.c.user_id == target.id).values(user_id=None))
+    connection.execute(sessions.delete().where(sessions.c.user_id == target.id))
