@@ -70,7 +70,10 @@ OBJECTS: dict[str, Any] = {
     "Major": _l("major"), "Cohort": _l("cohort"), "graduate": _l("graduate"), "source_info": _l("graduate"),
     "change_request": _l("change request"), "evidence": _l("evidence file"), "employer": _l("employer"),
     "supplementary_report": _l("supplementary report"), "supplementary": _l("supplementary report"),
-    "ImportJob": _l("import job"), "audit_key": _l("audit key"),
+    "ImportJob": _l("import job"), "audit_key": _l("audit key"), "destination": _l("destination"),
+    "Destination": _l("destination"), "Employer": _l("employer"), "DestinationCode": _l("destination code"),
+    "EmployerNature": _l("employer nature code"), "Industry": _l("industry code"), "JobCategory": _l("job category"),
+    "RejectionReason": _l("rejection reason"), "Country": _l("country"),
 }
 # field keys (optionally per target type) that no form or key-field list names
 FIELDS: dict[str, Any] = {
