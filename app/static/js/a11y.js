@@ -25,6 +25,10 @@
     each(container, "input.select2-search__field", function (input) {
       if (name && !input.getAttribute("aria-label")) { input.setAttribute("aria-label", name); }
     });
+    // the single-select box (role=textbox) shows the value or a placeholder: it is named by its field too
+    each(container, "span.select2-selection__rendered[role=textbox]", function (box) {
+      if (name && !box.getAttribute("aria-label")) { box.setAttribute("aria-label", name); }
+    });
     each(container, "ul.select2-selection__rendered", function (list) {
       // select2 puts its "remove all" cross (a span) straight into the <ul>: move it beside the list
       each(list, ":scope > :not(li)", function (stray) {
