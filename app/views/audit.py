@@ -28,6 +28,12 @@ def _code(value: Any) -> Markup:
     return Markup("<code>{}</code>").format(value or "")
 
 
+def _stored_sentence(value: Any) -> Markup:
+    """The sentence carries stored values (names, old → new) as they were typed: <samp> marks it as recorded data
+    (escaped); its Chinese templates are held complete by the catalog and audit_text tests."""
+    return Markup("<samp class=\"gems-sentence\">{}</samp>").format(value or "")
+
+
 class AuditLogModelView(ScopedModelView):
     datamodel = interface(AuditLog)
     class_permission_name = "AuditLog"
@@ -51,4 +57,5 @@ class AuditLogModelView(ScopedModelView):
         "ip": lambda value: _("this server") if value == "local" else (value or ""),
         "target_type": object_label,
         "action": _code, "hash": _code, "prev_hash": _code, "key_id": _code,
+        "sentence": _stored_sentence,
     }

@@ -29,8 +29,9 @@ SKIP_ENDPOINTS = {"GemsAuthDBView.logout", "LocaleView.index", "GemsAuthDBView.c
                   "SwaggerView.show"}
 SKIP_SUFFIXES = ("download", "report", "status", "template", "corrected", "inline", "cities", "diagram", "delete",
                  "action", "export", "print_sheets")
-# not read as words: scripts, styles, and <code> (codes shown as codes: state names, hashes, raw JSON)
-HIDDEN_TAGS = ("script", "style", "template", "code")
+# not read as words: scripts, styles, <code> (codes shown as codes: state names, hashes, raw JSON) and <samp>
+# (recorded data as typed, e.g. the audit log's old → new values)
+HIDDEN_TAGS = ("script", "style", "template", "code", "samp")
 VISIBLE_ATTRS = {"placeholder", "title", "aria-label", "alt"}
 WORD = re.compile(r"[A-Za-z0-9_]+")
 EMAIL_OR_URL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+|https?://\S+")
