@@ -24,6 +24,7 @@ from app.models.change import Evidence
 from app.models.employer import Employer
 from app.models.graduate import Graduate
 from app.models.reference import Country, DestinationCode, JobCategory
+from app.models.review import ReviewDecisionsMixin
 from app.timeutil import utcnow
 
 # how a version came to be: the first entry, a graduate's change, or the school's revert to the original entry
@@ -31,7 +32,7 @@ ORIGINAL, CHANGE, REVERT = "original", "change", "revert"
 VERSION_KINDS = {ORIGINAL: _l("Original entry"), CHANGE: _l("Change"), REVERT: _l("Reverted to the original")}
 
 
-class Destination(Model):
+class Destination(ReviewDecisionsMixin, Model):
     """One version of a graduate's destination; a change is a new version, the approved one stays current until
     the change is approved. The database itself allows one current row per graduate (partial unique index)."""
 
@@ -86,15 +87,6 @@ class Destination(Model):
     status: Mapped[str] = mapped_column(String(20), nullable=False, default="draft", server_default="draft",
                                         index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
-    submitted_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
-    college_decision: Mapped[Optional[str]] = mapped_column(String(10))
-    college_remark: Mapped[Optional[str]] = mapped_column(Text)
-    college_decided_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
-    college_decided_by: Mapped[Optional[str]] = mapped_column(String(64))
-    school_decision: Mapped[Optional[str]] = mapped_column(String(10))
-    school_remark: Mapped[Optional[str]] = mapped_column(Text)
-    school_decided_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
-    school_decided_by: Mapped[Optional[str]] = mapped_column(String(64))
     rejection_reasons: Mapped[Optional[str]] = mapped_column(String(200))  # comma-separated RejectionReason codes
     rejection_text: Mapped[Optional[str]] = mapped_column(Text)
     created_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime, default=utcnow)

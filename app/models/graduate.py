@@ -5,13 +5,14 @@ import datetime
 from typing import Optional
 
 from flask_appbuilder import Model
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.org import Cohort, Department, Major
+from app.models.review import ReviewDecisionsMixin
 
 
-class Graduate(Model):
+class Graduate(ReviewDecisionsMixin, Model):
     """One graduate of a cohort; the registry pre-fills the form, the student completes it, reviewers pass it.
 
     The form lives on this row (not a side table) so the reviewer list, scope and workflow touch one table.
@@ -89,15 +90,6 @@ class Graduate(Model):
                                         index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
     added_by_reviewer: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
-    submitted_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
-    college_decision: Mapped[Optional[str]] = mapped_column(String(10))
-    college_remark: Mapped[Optional[str]] = mapped_column(Text)
-    college_decided_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
-    college_decided_by: Mapped[Optional[str]] = mapped_column(String(64))
-    school_decision: Mapped[Optional[str]] = mapped_column(String(10))
-    school_remark: Mapped[Optional[str]] = mapped_column(Text)
-    school_decided_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
-    school_decided_by: Mapped[Optional[str]] = mapped_column(String(64))
     updated_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
 
     # Optimistic locking for every ORM edit (student save, reviewer edit, binding, applied change requests): the

@@ -10,19 +10,7 @@ from app.extensions import db
 from app.models.audit import AuditLog
 from app.models.user import User
 from app.workflows import WorkflowError, fire, fire_many
-from tests.workflows.ticket import TICKET, TestBase, Ticket
-
-
-@pytest.fixture()
-def wf(ctx: Any) -> Any:
-    """Fresh ticket table; users and departments come from the demo data."""
-    db.session.remove()
-    TestBase.metadata.drop_all(db.engine)
-    TestBase.metadata.create_all(db.engine)
-    yield ctx
-    db.session.rollback()
-    db.session.close()
-    TestBase.metadata.drop_all(db.engine)
+from tests.workflows.ticket import TICKET, Ticket, ticket_table  # noqa: F401  (the `wf` fixture)
 
 
 def user(name: str) -> User:

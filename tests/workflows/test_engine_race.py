@@ -9,19 +9,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models.user import User
 from app.workflows import engine, fire, fire_many
-from tests.workflows.ticket import TICKET, TestBase, Ticket
-
-
-@pytest.fixture()
-def wf(ctx: Any) -> Any:
-    """Fresh ticket table; users and departments come from the demo data."""
-    db.session.remove()
-    TestBase.metadata.drop_all(db.engine)
-    TestBase.metadata.create_all(db.engine)
-    yield ctx
-    db.session.rollback()
-    db.session.close()
-    TestBase.metadata.drop_all(db.engine)
+from tests.workflows.ticket import TICKET, Ticket, ticket_table  # noqa: F401  (the `wf` fixture)
 
 
 def _user(name: str) -> User:

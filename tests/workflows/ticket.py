@@ -3,9 +3,11 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
+import pytest
 from sqlalchemy import Integer, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from app.extensions import db
 from app.security.roles import ADMIN, COLLEGE, SCHOOL, STUDENT
 from app.workflows import Transition, Workflow
 
@@ -47,3 +49,15 @@ TICKET = Workflow(
     ],
     refusals={("pass_school", "college"): "院系尚未审核通过"},
 )
+
+
+@pytest.fixture(name="wf")
+def ticket_table(ctx: Any) -> Any:
+    """Fresh ticket table; users and departments come from the demo data."""
+    db.session.remove()
+    TestBase.metadata.drop_all(db.engine)
+    TestBase.metadata.create_all(db.engine)
+    yield ctx
+    db.session.rollback()
+    db.session.close()
+    TestBase.metadata.drop_all(db.engine)
