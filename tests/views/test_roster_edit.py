@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from app.extensions import db
 from app.models.audit import AuditLog
@@ -17,6 +17,7 @@ def test_school_edit_of_a_graduate_is_audited_with_old_and_new(app: Any, as_role
         (gid,) = make_graduates(1, "secondary", "101", prefix="RE")
         graduate = db.session.get(Graduate, gid)
         old_name, department, major = graduate.name, graduate.department_id, graduate.major_id
+        before = db.session.execute(select(func.max(AuditLog.seq))).scalar() or 0  # ids are reused on SQLite
     b = as_role("school")
     response = b.post_form(f"/graduates/edit/{gid}", {"name": "改名后", "department": str(department),
                                                       "major": str(major)})
@@ -24,5 +25,6 @@ def test_school_edit_of_a_graduate_is_audited_with_old_and_new(app: Any, as_role
     with app.app_context():
         assert db.session.get(Graduate, gid).name == "改名后"
         entry = db.session.execute(select(AuditLog).where(AuditLog.action == "graduate.form_saved",
-                                                          AuditLog.target_id == str(gid))).scalars().one()
+                                                          AuditLog.target_id == str(gid),
+                                                          AuditLog.seq > before)).scalars().one()
         assert json.loads(entry.detail)["changes"]["name"] == [old_name, "改名后"]
