@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterable, Optional
 
 from flask_babel import gettext as _
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm.util import identity_key
 
 from app.extensions import db
@@ -117,10 +117,9 @@ def fire_many(
     changed: set[Any] = set()
     for (state, version), group_ids in groups.items():
         for chunk in _chunks(sorted(group_ids)):
-            # a plain key IN list is walked in key order, so concurrent batches lock rows in the same order
             stmt = (
                 update(model)
-                .where(pk.in_(chunk), status_col == state, version_col == version)
+                .where(_in_key_order(session, pk, chunk, status_col == state, version_col == version))
                 .values({workflow.status_attr: transition.dest, workflow.version_attr: version + 1, **values})
                 .returning(pk)
                 .execution_options(synchronize_session=False)
@@ -149,6 +148,18 @@ def fire_many(
     if commit:
         session.commit()
     return result
+
+
+def _in_key_order(session: Any, pk: Any, chunk: list[Any], *conditions: Any) -> Any:
+    """The UPDATE's row filter; where rows are locked, they are locked in key order, whatever plan the database picks.
+
+    Two batches over the same records (a double click, two reviewers) must take their row locks in one order or
+    PostgreSQL may deadlock them: a plain `id IN (...)` is walked in heap order under a sequential or bitmap scan.
+    """
+    if session.get_bind().dialect.name == "sqlite":  # one writer at a time: no row locks to order
+        return and_(pk.in_(chunk), *conditions)
+    locked = select(pk).where(pk.in_(chunk), *conditions).order_by(pk).with_for_update()
+    return and_(pk.in_(locked.scalar_subquery()), *conditions)
 
 
 def _current(model: Any, pk: Any, status_col: Any, version_col: Any, ids: list[Any], scope: Any) -> dict[Any, Any]:

@@ -2,12 +2,15 @@
 from __future__ import annotations
 
 import threading
+import time
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import OperationalError
 
 from app.extensions import db
 from app.models.graduate import Graduate
@@ -20,6 +23,8 @@ from tests.conftest import PG
 from tests.workflows.helpers_source import (
     CHINESE,
     audit_counts,
+    demo_cohort_id,
+    department_id,
     form_guard,
     make_graduates,
     make_students,
@@ -189,6 +194,67 @@ def test_same_batch_submitted_twice_at_once_is_idempotent(pg: Any) -> None:
             assert not again.done and {r.reason for r in again.results} == {already}
         finally:
             remove_graduates(ids)
+
+
+def _graduates_lowest_key_stored_last(count: int) -> list[int]:
+    """Own graduates awaiting the college whose lowest key is stored after others, so heap and key order differ."""
+    base = (db.session.execute(select(func.max(Graduate.id))).scalar() or 0) + 10_000_000
+    order = [*range(base + 1, base + count), base]  # the lowest key is inserted (and stored) last
+    for key in order:
+        db.session.add(Graduate(
+            id=key, student_no=unique_no(), cohort_id=demo_cohort_id(), department_id=department_id("101"),
+            name="测试" + uuid.uuid4().hex[:4], id_number=uuid.uuid4().hex[:18].upper(), gender="1",
+            education_level="31", status="secondary", version=2))
+        db.session.flush()
+    db.session.commit()
+    heap_order = db.session.execute(text("SELECT id FROM graduate WHERE id >= :base ORDER BY ctid"),
+                                    {"base": base}).scalars().all()
+    assert heap_order.index(base) > 0, "precondition: the lowest key is stored first, as in key order"
+    return sorted(order)
+
+
+def test_batch_takes_row_locks_in_key_order_whatever_plan_the_database_picks(pg: Any) -> None:
+    """Under a sequential scan a batch still locks its lowest key first, so two batches cannot deadlock each other."""
+    ids = _graduates_lowest_key_stored_last(20)
+    lowest, others = ids[0], ids[1:]
+    try:
+        with db.engine.connect() as holder, db.engine.connect() as probe:
+            holder.execute(select(Graduate.id).where(Graduate.id == lowest).with_for_update())
+
+            def batch(actor: Any) -> Any:
+                db.session.execute(text("SET LOCAL enable_indexscan = off"))
+                db.session.execute(text("SET LOCAL enable_bitmapscan = off"))
+                return fire_many(SOURCE_INFO, "approve_college", ids, actor)
+
+            outcome: list[Any] = []
+            def run_batch() -> None:
+                try:
+                    outcome.extend(race(pg, [("college_a", batch)]))
+                except BaseException as exc:  # noqa: BLE001 - shown by the assertion below
+                    outcome.append(exc)
+
+            runner = threading.Thread(target=run_batch)
+            runner.start()
+            waiting = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND datname = current_database()"
+            deadline = time.monotonic() + 20
+            while probe.execute(text(waiting)).scalar() == 0:
+                assert time.monotonic() < deadline, f"the batch never waited for the held row: {outcome}"
+                probe.rollback()  # pg_stat_activity is read once per transaction
+                time.sleep(0.05)
+            probe.rollback()
+            taken = []
+            for key in others:  # the batch waits on the lowest key: it must not hold any other row yet
+                try:
+                    probe.execute(select(Graduate.id).where(Graduate.id == key).with_for_update(nowait=True))
+                except OperationalError:
+                    taken.append(key)
+                probe.rollback()
+            holder.rollback()
+            runner.join(timeout=60)
+        assert not taken, f"the batch locked {len(taken)} higher keys before the lowest one"
+        assert len(outcome[0].done) == len(ids)
+    finally:
+        remove_graduates(ids)
 
 
 def _bounce_and_resubmit(record_id: int, mobile: str) -> Callable[[Any], list[Any]]:
