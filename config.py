@@ -64,6 +64,7 @@ class Config:
     AUTH_USER_REGISTRATION = False
     AUTH_RATE_LIMITED = True
     AUTH_RATE_LIMIT = _env("GEMS_AUTH_RATE_LIMIT", "20 per minute")
+    GEMS_CAPTCHA_RATE_LIMIT = _env("GEMS_CAPTCHA_RATE_LIMIT", "30 per minute")  # images (each a stored nonce) per client
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True

@@ -97,3 +97,12 @@ class GemsSecurityManager(RequestCacheMixin, SecurityManager):
         for view in self.appbuilder.baseviews:  # FAB limits only the HTML form; limit the REST login too
             if isinstance(view, SecurityApi):
                 self.limiter.limit(self.auth_rate_limit, methods=["POST"])(view.blueprint)
+        self._limit_captcha()
+
+    def _limit_captcha(self) -> None:
+        """Each captcha image stores a single-use nonce server-side: an anonymous client may not mint them unbounded."""
+        app = current_app
+        endpoint = f"{self.auth_view.endpoint}.captcha_image"
+        if endpoint in app.view_functions:
+            rate = app.config.get("GEMS_CAPTCHA_RATE_LIMIT", "30 per minute")
+            app.view_functions[endpoint] = self.limiter.limit(rate)(app.view_functions[endpoint])

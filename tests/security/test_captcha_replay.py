@@ -20,6 +20,7 @@ WRONG_PASSWORD = "用户名或密码错误"
 
 def captcha_browser(app: Any) -> Browser:
     """A browser that must answer the captcha (three failures for an unknown name set the session's flag)."""
+    app.appbuilder.sm.limiter.reset()  # this test's quota: the generated crawls may have fetched captcha images
     b = Browser(app.test_client())
     ghost = f"ghost-{uuid.uuid4().hex[:6]}"
     for _ in range(3):
@@ -106,3 +107,23 @@ def test_an_expired_challenge_not_yet_pruned_is_refused(app: Any) -> None:
                            .values(expires_at=utcnow() - datetime.timedelta(seconds=1)))
         db.session.commit()
     assert CAPTCHA_REFUSED in attempt(b, f"ghost-{uuid.uuid4().hex[:6]}", PASSWORD, answer)
+
+
+def test_captcha_images_are_rate_limited_per_client(app: Any) -> None:
+    """Every image stores a nonce server-side: past the configured rate one client gets 429, another still gets one."""
+    app.appbuilder.sm.limiter.reset()
+    limit = int(app.config["GEMS_CAPTCHA_RATE_LIMIT"].split()[0])
+    def stored() -> int:
+        with app.app_context():
+            return db.session.execute(select(func.count()).select_from(CaptchaChallenge)).scalar_one()
+
+    before = stored()
+    flood = Browser(app.test_client())
+    flood.client.environ_base["REMOTE_ADDR"] = "10.9.9.1"
+    codes = [flood.get("/captcha.png").status_code for _ in range(limit + 5)]
+    assert codes[:limit] == [200] * limit and set(codes[limit:]) == {429}
+    minted = stored() - before
+    assert minted == limit, "a refused request must not store a challenge"
+    other = Browser(app.test_client())
+    other.client.environ_base["REMOTE_ADDR"] = "10.9.9.2"
+    assert other.get("/captcha.png").status_code == 200
