@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import datetime
+import secrets
 from typing import Optional
 
 from flask_appbuilder.security.sqla.models import User as FabUser
@@ -9,6 +10,11 @@ from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.models.org import Department
+
+
+def _first_epoch() -> int:
+    """A fresh account's epoch: random in 2**30, far below the column's 2**31 bound however often it is bumped."""
+    return secrets.randbelow(2**30)
 
 
 class GemsUser(FabUser):
@@ -23,8 +29,9 @@ class GemsUser(FabUser):
     phone: Mapped[Optional[str]] = mapped_column(String(20))
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, nullable=False, server_default="0")
     password_changed_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
-    # bumped by a password change, reset, lock or disable: every session and token of an older epoch is dead
-    auth_epoch: Mapped[int] = mapped_column(Integer, default=0, nullable=False, server_default="0")
+    # bumped by a password change, reset, lock or disable: every session and token of an older epoch is dead. A new
+    # account starts at a random epoch, so a token of a deleted account whose id SQLite hands on matches nothing
+    auth_epoch: Mapped[int] = mapped_column(Integer, default=_first_epoch, nullable=False, server_default="0")
     # an employer portal account belongs to one employer (app.scope's EMPLOYER rule reads it)
     employer_id: Mapped[Optional[int]] = mapped_column(ForeignKey("employer.id", name="fk_ab_user_employer_id"),
                                                        index=True)

@@ -31,12 +31,12 @@ class Accounts:
         self.app = app
         self.made: list[Account] = []
 
-    def __call__(self) -> Account:
+    def __call__(self, user_id: int | None = None) -> Account:
         with self.app.app_context():
             sm = self.app.appbuilder.sm
             department_id = sm.find_user(username="college_a").department_id
             name = f"sess{uuid.uuid4().hex[:8]}"
-            user = User(username=name, first_name=f"会话{name[-4:]}", last_name="", email=f"{name}@test.invalid",
+            user = User(id=user_id, username=name, first_name=f"会话{name[-4:]}", last_name="", email=f"{name}@test.invalid",
                         active=True, department_id=department_id, password=hash_password(PASSWORD),
                         must_change_password=False, roles=[sm.find_role(COLLEGE)])
             db.session.add(user)

@@ -176,3 +176,20 @@ def test_refresh_token_is_ended_by_a_password_change(app: Any, accounts: Account
     b.post_form("/resetmypassword/form", {"old_password": PASSWORD, "password": NEW_PASSWORD,
                                           "conf_password": NEW_PASSWORD})
     assert client.post("/api/v1/security/refresh", headers={"Authorization": f"Bearer {refresh}"}).status_code == 401
+
+
+def test_a_token_of_a_deleted_account_does_not_pass_for_a_new_account_with_its_id(app: Any, accounts: Accounts) -> None:
+    """SQLite hands a deleted account's id to the next one: the old JWT names that id but not the new account's epoch."""
+    old = accounts()
+    token = api_token(app, old.username)
+    assert api_status(app, token) == 200
+    with app.app_context():
+        gone = db.session.get(User, old.id)
+        gone.roles = []
+        db.session.delete(gone)
+        db.session.commit()
+    accounts.made.remove(old)
+    heir = accounts(user_id=old.id)  # what SQLite's rowid reuse does on its own
+    assert heir.id == old.id
+    assert api_status(app, token) == 401
+    assert api_status(app, api_token(app, heir.username)) == 200
