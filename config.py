@@ -68,6 +68,16 @@ class Config:
     RATELIMIT_ENABLED = True
     RATELIMIT_STORAGE_URI = _env("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = True
+    # Redis for what several servers share (health-checked at /healthz); unset in `make run`, which needs none
+    REDIS_URL = _env("REDIS_URL", "")
+    # background jobs (app.jobs): the longest a job may run, how long result files are kept, the worker's heartbeat
+    GEMS_JOB_QUEUE = _env("GEMS_JOB_QUEUE", "gems")  # the Redis queue's name: one per deployment sharing a Redis
+    GEMS_JOB_TIMEOUT_S = int(_env("GEMS_JOB_TIMEOUT_S", "900"))
+    GEMS_JOB_FILES_DAYS = float(_env("GEMS_JOB_FILES_DAYS", "7"))
+    GEMS_WORKER_HEARTBEAT_S = int(_env("GEMS_WORKER_HEARTBEAT_S", "30"))
+    # one line per request on the `gems.request` logger, with the id the error page shows; "json" for a collector
+    GEMS_LOG_FORMAT = _env("GEMS_LOG_FORMAT", "text")
+    GEMS_REQUEST_LOG_LEVEL = _env("GEMS_REQUEST_LOG_LEVEL", "INFO")
 
     # Lockout and captcha (ORG-4)
     GEMS_LOCKOUT_THRESHOLD = int(_env("GEMS_LOCKOUT_THRESHOLD", "5"))
@@ -134,6 +144,7 @@ class TestConfig(Config):
     GEMS_DEMO_GRADUATES = 120
     RATELIMIT_STORAGE_URI = "memory://"
     GEMS_TREE_CACHE_SECONDS = 0.0
+    GEMS_REQUEST_LOG_LEVEL = "WARNING"  # request lines would drown a failing test's output
     GEMS_AUDIT_KEY = ""
     GEMS_AUDIT_KEYS = "test:gems-test-audit-key-0123456789abcdef"  # fixed, public: tests only
     GEMS_AUDIT_KEY_ID = ""

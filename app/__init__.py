@@ -60,6 +60,12 @@ def create_app(config_class: Optional[object] = None) -> Flask:
         from app.views.error_pages import init_error_pages
 
         init_error_pages(app)
+        from app.request_log import init_request_log
+        from app.views.health import init_health
+
+        init_request_log(app)
+
+        init_health(app)
 
     from app.commands import register_commands
 

@@ -118,5 +118,63 @@ def import_registry(file: Path, year: int, report: Path | None) -> None:
     sys.exit(0 if outcome.ok else 1)
 
 
+@gems.command("backup")
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The archive to write (default: instance/backups/gems-backup-<UTC time>.tar).")
+def backup_command(out: Path | None) -> None:
+    """Back up the database (pg_dump, or SQLite's online backup) and the files under instance/ into one archive."""
+    from app.services.backup import BackupError, create
+
+    try:
+        written = create(out)
+    except BackupError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    click.echo(f"backup: {written}")
+
+
+@gems.command("restore")
+@click.argument("archive", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore_command(archive: Path) -> None:
+    """Restore a backup into an empty database and instance/, then check rows, files and the audit chain."""
+    from app.services.audit import verify
+    from app.services.backup import BackupError, restore
+
+    try:
+        report = restore(archive)
+    except BackupError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(2)
+    for problem in report.problems:
+        click.echo(problem, err=True)
+    chain = verify()
+    _echo_problems(chain)
+    click.echo(f"restored {report.tables} tables, {report.rows} rows, {report.files} files; "
+               f"audit chain {chain.checked} entries: {'OK' if chain.ok else 'TAMPERED'}")
+    sys.exit(0 if report.ok and chain.ok else 1)
+
+
+@gems.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty (for tests and one-off runs).")
+def worker_command(burst: bool) -> None:
+    """Run background jobs from Redis (REDIS_URL) and the scheduled ones: statistics snapshots, audit checkpoints,
+    expiry of old result files."""
+    from app.jobs.worker import run_worker
+
+    if not current_app.config.get("REDIS_URL"):
+        click.echo("set REDIS_URL: without Redis, jobs run inside the web process and need no worker", err=True)
+        sys.exit(2)
+    run_worker(current_app._get_current_object(), burst=burst)
+
+
+@gems.command("jobs-expire")
+@click.option("--days", type=float, default=None, help="Age in days (default GEMS_JOB_FILES_DAYS).")
+def jobs_expire(days: float | None) -> None:
+    """Delete result files (exports, error reports) of jobs finished longer ago than the retention."""
+    from app.jobs.state import expire_files
+
+    click.echo(f"expired {expire_files(days)} job files")
+
+
 def register_commands(app: Flask) -> None:
     app.cli.add_command(gems)

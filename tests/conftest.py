@@ -67,6 +67,8 @@ def make_config(url: str, **overrides: Any) -> type:
 
 @pytest.fixture(scope="session")
 def app(db_url: str) -> Iterator[Any]:
+    from flask_migrate import stamp
+
     from app import create_app
     from app.extensions import db
     from app.services.bootstrap import sync_permissions_and_roles
@@ -75,6 +77,7 @@ def app(db_url: str) -> Iterator[Any]:
     application = create_app(make_config(db_url))
     with application.app_context():
         db.create_all()
+        stamp()  # the tables are the migrations' head (tests/test_migrations.py proves it): say so, as `db upgrade` does
         sync_permissions_and_roles()
         load_demo(application.config["GEMS_DEMO_GRADUATES"])
     yield application

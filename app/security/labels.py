@@ -45,6 +45,7 @@ PERMISSION_LABELS: dict[str, Any] = {
     "copyrole": _l("Copy role"),
     "can_lookup": _l("Look up"),
     "can_merge": _l("Merge"),
+    "can_cancel": _l("Cancel"),
 }
 
 # view-menu names that are not (or not only) a menu entry -> a label; menu entries use their menu label first
@@ -76,6 +77,7 @@ VIEW_LABELS: dict[str, Any] = {
     "PersonalData": _l("Personal data"),
     "Evidence": _l("Evidence files"),
     "Inbox": _l("Messages"),
+    "MyJobs": _l("My jobs"),
     "StudentSourceInfo": _l("My source information"),
     "StudentChangeRequests": _l("My change requests"),
     "StudentDestination": _l("Destination registration"),

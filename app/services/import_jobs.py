@@ -1,15 +1,13 @@
-"""Import jobs: keep the upload under instance/, run the import (thread or inline), publish progress separately."""
+"""Import jobs: keep the upload under instance/, run the import as a job (app.jobs), publish progress separately."""
 from __future__ import annotations
 
 import json
 import logging
 import shutil
-import threading
 from pathlib import Path
 from typing import IO, Any
 
-from flask import Flask, current_app
-from flask_babel import force_locale, get_locale
+from flask import current_app
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -18,6 +16,9 @@ from sqlalchemy.exc import IntegrityError
 
 from app.excel.formats import ACCEPTED_SUFFIXES
 from app.extensions import db
+from app.jobs import state as job_state
+from app.jobs.queue import dispatch
+from app.jobs.state import CANCELLING, FINISHED, JobCancelled
 from app.models.org import Cohort
 from app.models.registry import ImportJob
 from app.services.registry_import import ImportOutcome, import_registry
@@ -34,6 +35,7 @@ STATE_LABELS = {
     "done": _l("Imported"),
     "rejected": _l("Rejected, nothing imported"),
     "failed": _l("Failed"),
+    "cancelled": _l("Cancelled, nothing imported"),
 }
 PHASE_LABELS = {
     "": _l("Waiting to start"),
@@ -42,8 +44,9 @@ PHASE_LABELS = {
     "report": _l("Writing the error report"),
     "writing": _l("Saving"),
     "finished": _l("Finished"),
+    CANCELLING: _l("Stopping at the next step"),
+    job_state.EXPIRED: _l("Finished; the result file has expired"),
 }
-FINISHED = frozenset({"done", "rejected", "failed"})
 
 
 def upload_name(filename: str | None) -> str:
@@ -107,10 +110,16 @@ class JobProgress:
         self._last: tuple[str, int] = ("", -1)
 
     def set(self, **values: Any) -> None:
-        """Write job columns in a short transaction of their own."""
+        """Write job columns in a short transaction of their own; a step of a job asked to stop raises JobCancelled
+        instead (the final states are always written)."""
         table = ImportJob.__table__
+        where = [table.c.id == self.job_id]
+        if values.get("state") not in FINISHED:
+            where.append(table.c.phase != CANCELLING)
         with self.engine.begin() as conn:
-            conn.execute(update(table).where(table.c.id == self.job_id).values(**values))
+            written = conn.execute(update(table).where(*where).values(**values)).rowcount
+        if not written:
+            raise JobCancelled(self.job_id)
 
     def __call__(self, phase: str, processed: int, total: int) -> None:
         """Publish at most every 1000 rows (and at phase changes)."""
@@ -139,8 +148,8 @@ def run_job(job_id: int, actor: tuple[int | None, str, str] | None = None, echo:
     """Run one queued job in the current app context; the outcome is also stored on the job."""
     session = db.session
     job = session.get(ImportJob, job_id)
-    if job is None or job.state != "queued" or job.kind != REGISTRY_KIND:
-        raise ValueError(f"import job {job_id} is not queued")
+    if job is None or job.kind != REGISTRY_KIND or not job_state.claim(job_id):
+        raise ValueError(f"import job {job_id} is not queued")  # taken by another worker, cancelled, or no such job
     cohort, filename = job.cohort, job.filename
     busy = _running_in_cohort(job)
     session.commit()  # end the read transaction: the import runs its own
@@ -151,12 +160,17 @@ def run_job(job_id: int, actor: tuple[int | None, str, str] | None = None, echo:
         upload.unlink(missing_ok=True)
         return _refuse(progress, _("Another import into this cohort (job %(job)d) is still running. Nothing was "
                                    "imported: wait until it has finished, then import this file again.", job=busy))
-    progress.set(state="running", phase="reading")
     report = folder / REPORT_NAME
     try:
+        progress.set(state="running", phase="reading")
         outcome = import_registry(upload, cohort, session=session, progress=progress, report_path=report,
                                   job_id=job_id, filename=filename, actor=actor,
                                   corrected_path=folder / CORRECTED_NAME)
+    except JobCancelled:
+        session.rollback()
+        progress.set(state="cancelled", phase="finished", finished_at=utcnow(),
+                     message=_("The import was cancelled on request; nothing was imported."))
+        return ImportOutcome(file_errors=[_("The import was cancelled on request; nothing was imported.")])
     except IntegrityError:
         session.rollback()  # a second import wrote the same students at the same moment: the unique keys refused
         return _refuse(progress, _("Another import wrote the same students into this cohort at the same time. "
@@ -194,36 +208,19 @@ def _refuse(progress: JobProgress, message: str) -> ImportOutcome:
     return outcome
 
 
-def _run_in_thread(app: Flask, job_id: int, actor: tuple[int | None, str, str], locale: str) -> None:
-    """The background thread's body: its own app context and session, the uploader's language."""
-    with app.app_context(), force_locale(locale):
-        try:
-            run_job(job_id, actor)
-        except Exception:  # noqa: BLE001 - the thread must end quietly; run_job recorded the failure on the job
-            log.debug("registry import job %s ended with an error", job_id)
-        finally:
-            db.session.remove()
-
-
 def start_job(job_id: int, actor: tuple[int | None, str, str]) -> None:
-    """Run inline when GEMS_IMPORT_SYNC (default: under TESTING), else in a background thread."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    if app.config.get("GEMS_IMPORT_SYNC", app.testing):
-        try:
-            run_job(job_id, actor)
-        except Exception:  # noqa: BLE001 - run_job recorded the failure on the job; the page shows it
-            log.debug("registry import job %s ended with an error", job_id)
-        return
-    locale = str(get_locale() or app.config.get("BABEL_DEFAULT_LOCALE", "zh"))
-    threading.Thread(target=_run_in_thread, args=(app, job_id, actor, locale), name=f"import-{job_id}",
-                     daemon=True).start()
+    """On the job queue when Redis is configured, inline under GEMS_IMPORT_SYNC (tests), else in a thread."""
+    dispatch(REGISTRY_KIND, job_id, actor)
+
+
+def run_registry_job(job_id: int, actor: tuple[int | None, str, str] | None = None) -> None:
+    """The queue's entry point (app.jobs.queue.KINDS)."""
+    run_job(job_id, actor)
 
 
 def interrupted(job: ImportJob) -> bool:
-    """A job still "running" long after any import could take was cut off (the server stopped): say so."""
-    limit = float(current_app.config.get("GEMS_IMPORT_TIMEOUT_S", 900)) + 300
-    return (job.state not in FINISHED and job.created_at is not None
-            and (utcnow() - job.created_at).total_seconds() > limit)
+    """A job that will never finish (its worker died, the server stopped): shown as interrupted, never running."""
+    return job_state.interrupted(job)
 
 
 def job_status(job: ImportJob) -> dict[str, Any]:

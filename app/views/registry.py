@@ -10,6 +10,7 @@ from app.views.audit import AuditLogModelView
 from app.views.changes import ChangeRequestModelView, StudentChangeRequestsView
 from app.views.evidence import EvidenceView
 from app.views.inbox import InboxView
+from app.views.jobs import JobsView
 from app.views.org import (
     CohortModelView,
     DepartmentApi,
@@ -81,6 +82,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view(WorkflowAdminView, "Workflows", label=_l("Workflows"), icon="fa-project-diagram",
                         category="Security")
     appbuilder.add_view_no_menu(InboxView)
+    appbuilder.add_view_no_menu(JobsView)  # 我的任务, in the user menu
     register_reference_views(appbuilder)  # 基础数据: code tables and employers (issue 10)
     appbuilder.add_api(DepartmentApi)
     appbuilder.add_api(GraduateApi)
