@@ -7,7 +7,7 @@ PORT ?= 8080
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 FLASK := $(BIN)/flask --app run
 
-.PHONY: run test test-sqlite test-pg e2e lint mutation i18n i18n-check migrate-check bench bench-registry bench-review clean
+.PHONY: run test test-sqlite test-pg e2e lint mutation i18n i18n-check migrate-check bench bench-registry bench-review bench-plan clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY)"; exit 1; }
@@ -57,7 +57,7 @@ migrate-check: $(VENV)/.installed
 	GEMS_INSTANCE_DIR=$$(mktemp -d) sh -c '$(FLASK) db upgrade && $(FLASK) db check'
 
 # Not part of `make test`: every benchmark, each against a baseline measured in the same run (figures in README).
-bench: bench-registry bench-review
+bench: bench-registry bench-review bench-plan
 
 # A 100 000-row registry import against a raw openpyxl read (cached file in .bench-cache/).
 bench-registry: $(VENV)/.installed app/translations/zh/LC_MESSAGES/messages.mo
@@ -72,12 +72,19 @@ bench-review: $(VENV)/.installed app/translations/zh/LC_MESSAGES/messages.mo
 	$(BIN)/python tests/benchmarks/bench_review_export.py
 	$(BIN)/python tests/benchmarks/bench_review_rush.py
 
+# Not part of `make test`: issue 10's figures (statistics page vs the plain GROUP BY, national export vs raw openpyxl,
+# proof-file zip memory); the destination list runs inside bench_review_list.py.
+bench-plan: $(VENV)/.installed app/translations/zh/LC_MESSAGES/messages.mo
+	$(BIN)/python tests/benchmarks/bench_statistics.py
+	$(BIN)/python tests/benchmarks/bench_national_export.py
+
 clean:
 	rm -rf $(VENV) instance
 
 # Not part of `make test`: mutation testing of the modules that guard people's data (config: [tool.mutmut] in
-# pyproject.toml; each mutant runs only against the selected tests that reach its function). MUTANTS narrows the run,
-# e.g. MUTANTS='app.validation.*'. Survivors are listed at the end; `mutmut show NAME` prints one.
+# pyproject.toml; each mutant runs only against the selected tests that reach its function, in a fork of an app built
+# once: tests/mutation/prebuilt.py). MUTANTS narrows the run, e.g. MUTANTS='app.scope*' or 'app.services.audit*'.
+# Survivors are listed at the end; `mutmut show NAME` prints one.
 MUTANTS ?=
 mutation: $(VENV)/.installed app/translations/zh/LC_MESSAGES/messages.mo
 	rm -rf mutants  # mutmut copies app/ once and never refreshes it: a stale copy tests old code

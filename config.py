@@ -126,6 +126,15 @@ class Config:
     GEMS_AUDIT_CHECKPOINT_EVERY = int(_env("GEMS_AUDIT_CHECKPOINT_EVERY", "100"))
     GEMS_AUDIT_SYSLOG = _env("GEMS_AUDIT_SYSLOG", "")  # /dev/log or host[:port]
 
+    # Employment plan (issue 10): statistics are live up to GEMS_STATS_LIVE_MAX graduates in a cohort, above that
+    # read from a rollup at most GEMS_STATS_MAX_AGE seconds old; warning thresholds (PLAN-3).
+    GEMS_STATS_LIVE_MAX = int(_env("GEMS_STATS_LIVE_MAX", "50000"))
+    GEMS_STATS_MAX_AGE = float(_env("GEMS_STATS_MAX_AGE", "60"))
+    GEMS_WARN_FLEX_RATIO = float(_env("GEMS_WARN_FLEX_RATIO", "1.5"))  # college share >= ratio x the school's
+    GEMS_WARN_FLEX_POINTS = float(_env("GEMS_WARN_FLEX_POINTS", "0.10"))  # ... and this many points above it
+    GEMS_WARN_MIN_GRADUATES = int(_env("GEMS_WARN_MIN_GRADUATES", "20"))  # smaller colleges are not judged
+    GEMS_WARN_EMPLOYER_GRADUATES = int(_env("GEMS_WARN_EMPLOYER_GRADUATES", "10"))
+
     GEMS_DEMO_PASSWORD = _env("GEMS_DEMO_PASSWORD", "Gems@2026demo")
     GEMS_DEMO_GRADUATES = int(_env("GEMS_DEMO_GRADUATES", "3000"))
 

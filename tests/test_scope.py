@@ -8,7 +8,7 @@ from typing import Any, Optional
 import pytest
 from flask import g
 from flask_appbuilder.models.sqla.interface import SQLAInterface
-from sqlalchemy import ForeignKey, Integer, select
+from sqlalchemy import ForeignKey, Integer, String, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from app import scope
@@ -250,3 +250,125 @@ def test_scope_filter_applies_the_request_users_scope(world: Any) -> None:
         g.pop("user")
     [[column, filter_class, value]] = scope.scope_base_filters()
     assert (column, filter_class, value()) == ("id", scope.ScopeFilter, None)
+
+
+class Listing(ScopeBase):
+    """Public once approved, like employers: `everyone_if` with a value that itself contains '='."""
+
+    __tablename__ = "scope_test_listing"
+    __scope__ = {"employer": "employer_id", "everyone_if": "state=ok=yes"}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    employer_id: Mapped[Optional[int]] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(20))
+
+
+class NoteRemark(ScopeBase):
+    """Two relationships deep, as a destination's proof is scoped through destination.graduate."""
+
+    __tablename__ = "scope_test_remark"
+    __scope__ = {"department": "note.doc.department_id", "student": "note.doc.owner_id"}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    note_id: Mapped[int] = mapped_column(ForeignKey("scope_test_note.id"))
+    note: Mapped[DocNote] = relationship()
+
+
+@pytest.fixture()
+def listings(world: Any) -> dict[str, int]:
+    """Approved and unapproved listings of two employers, and a remark on every note."""
+    rows = {"ok_mine": Listing(employer_id=EMPLOYER_ID, state="ok=yes"),
+            "draft_mine": Listing(employer_id=EMPLOYER_ID, state="draft"),
+            "ok_other": Listing(employer_id=EMPLOYER_ID + 1, state="ok=yes"),
+            "prefix_other": Listing(employer_id=EMPLOYER_ID + 1, state="ok"),
+            "draft_other": Listing(employer_id=EMPLOYER_ID + 1, state="draft")}
+    db.session.add_all(rows.values())
+    db.session.add_all(NoteRemark(id=note_id, note_id=note_id) for note_id in world.notes.values())
+    db.session.commit()
+    return {k: r.id for k, r in rows.items()}
+
+
+def test_everyone_if_rows_are_public_to_every_signed_in_role(listings: dict[str, int]) -> None:
+    """'state=ok=yes' means column `state` equal to 'ok=yes': those rows for every role, the owner also its others."""
+    public = {listings["ok_mine"], listings["ok_other"]}
+    for user in (person(STUDENT, user_id=STUDENT_ID), person(COLLEGE, department_id=1), person(EMPLOYER)):
+        assert visible(Listing, user) == public
+    mine = person(EMPLOYER, employer_id=EMPLOYER_ID)
+    assert visible(Listing, mine) == public | {listings["draft_mine"]}
+    assert visible(Listing, person()) == set()
+
+
+def test_scope_two_relationships_deep(world: Any, listings: dict[str, int]) -> None:
+    """'note.doc.department_id' follows note, then doc: the remark is seen exactly where its doc is."""
+    college = person(COLLEGE, department_id=world.dept["child"])
+    assert visible(NoteRemark, college) == ids(world, "child", "grandchild", table="notes")
+    assert visible(NoteRemark, person(STUDENT, user_id=STUDENT_ID)) == ids(world, "mine", table="notes")
+
+
+def test_department_subtree_outside_a_request(app: Any) -> None:
+    """A CLI job (no request) walks the tree afresh each time; checked against each department's chain upwards."""
+    from flask import has_request_context
+
+    with app.app_context():
+        assert not has_request_context()
+        parent = dict(db.session.execute(select(Department.id, Department.parent_id)).all())
+
+        def under(dept_id: Optional[int], root: int) -> bool:
+            seen: set[int] = set()
+            while dept_id is not None and dept_id not in seen:
+                if dept_id == root:
+                    return True
+                seen.add(dept_id)
+                dept_id = parent.get(dept_id)
+            return False
+
+        roots = [d for d in parent if any(p == d for p in parent.values())]
+        assert roots, "the demo data has departments with sub-units"
+        for root in roots:
+            subtree = scope.department_subtree(root)
+            assert sorted(subtree) == sorted(d for d in parent if under(d, root))
+            assert scope.department_subtree(root) == subtree
+        db.session.remove()
+
+
+@pytest.mark.parametrize("cycle_first", [True, False])
+def test_a_cycle_does_not_cut_the_rest_of_the_walk_short(world: Any, cycle_first: bool) -> None:
+    """Loop root -> a -> root beside a plain sub-unit b: b is listed whichever of a and b the walk meets first."""
+    tag = uuid.uuid4().hex[:6]
+    root = db.session.get(Department, world.dept["sibling"])
+    made = []
+    for name in ("a", "b") if cycle_first else ("b", "a"):
+        made.append(Department(code=f"C{tag}{name}", name=f"环{name}{tag}", kind=DepartmentKind.UNIT, parent=root))
+        db.session.add(made[-1])
+        db.session.flush()
+    loop = next(d for d in made if d.code.endswith("a"))
+    root.parent_id = loop.id
+    db.session.commit()
+    try:
+        g.pop("_gems_subtrees", None)
+        assert sorted(scope.department_subtree(root.id)) == sorted([root.id, *(d.id for d in made)])
+    finally:
+        root.parent_id = None
+        db.session.commit()
+        for dept in made:
+            db.session.delete(dept)
+        db.session.commit()
+
+
+def test_current_user_is_the_requests_user_and_nobody_outside_a_request(app: Any) -> None:
+    """Inside a request: g.user, or None before sign-in; a CLI job's app context has no user even if g has one."""
+    with app.test_request_context():
+        assert scope.current_user() is None
+        g.user = person(SCHOOL)
+        assert scope.current_user() is g.user
+    with app.app_context():
+        g.user = person(SCHOOL)
+        assert scope.current_user() is None
+
+
+def test_an_account_object_without_department_or_employer_fields_sees_nothing(world: Any) -> None:
+    """The rule reads the department and employer defensively: an account type lacking them gets no rows."""
+    bare_college = SimpleNamespace(roles=[SimpleNamespace(name=COLLEGE)], id=5, is_authenticated=True)
+    bare_employer = SimpleNamespace(roles=[SimpleNamespace(name=EMPLOYER)], id=6, is_authenticated=True)
+    assert visible(Doc, bare_college) == set()
+    assert visible(Doc, bare_employer) == set()

@@ -21,16 +21,19 @@ log = logging.getLogger(__name__)
 QUEUE_NAME = "gems"
 KINDS = {  # job kind -> "module:function(job_id, *args)"; each runs in an app context in the requester's language
     "registry": "app.services.import_jobs:run_registry_job",
+    "export": "app.services.review.export:run_export_job",
 }
 _worker_app: Optional[Flask] = None
 _worker_pid: Optional[int] = None
 
 
 def redis_connection(app: Optional[Flask] = None) -> Any:
-    import redis
+    from app.redis_client import client
 
-    config = (app or current_app).config
-    return redis.Redis.from_url(config["REDIS_URL"], socket_timeout=5, socket_connect_timeout=5)
+    connection = client(app)
+    if connection is None:
+        raise RuntimeError("REDIS_URL is not set")
+    return connection
 
 
 def queued(app: Optional[Flask] = None) -> bool:

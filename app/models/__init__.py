@@ -8,7 +8,9 @@ from app.models.employer import Employer
 from app.models.graduate import Graduate
 from app.models.notification import Notification
 from app.models.org import Cohort, Department, DepartmentKind, Major
+from app.models.plan import PlanConfirmation, PlanLockEvent, StatRefresh, StatRollup, StatSnapshot
 from app.models.preference import UserPreference
+from app.models.reconcile import ReconcileDifference, ReconcileRun
 from app.models.reference import (
     Country,
     DestinationCode,
@@ -21,6 +23,7 @@ from app.models.registry import ImportJob, RegistryRecord
 from app.models.security import LoginThrottle
 from app.models.supplementary import SupplementaryReport
 from app.models.user import User
+from app.models.workflow_setting import WorkflowSetting
 
 __all__ = [
     "AuditHead",
@@ -43,9 +46,17 @@ __all__ = [
     "LoginThrottle",
     "Major",
     "Notification",
+    "PlanConfirmation",
+    "PlanLockEvent",
+    "ReconcileDifference",
+    "ReconcileRun",
     "RegistryRecord",
     "RejectionReason",
+    "StatRefresh",
+    "StatRollup",
+    "StatSnapshot",
     "SupplementaryReport",
     "User",
     "UserPreference",
+    "WorkflowSetting",
 ]

@@ -42,6 +42,9 @@ class Destination(ReviewDecisionsMixin, Model):
         Index("uq_destination_one_current", "graduate_id", unique=True,
               postgresql_where=text("is_current"), sqlite_where=text("is_current")),
         Index("ix_destination_status_code", "status", "code_id"),
+        # the review list's "open change of this graduate?" probe reads only the versions that are not current
+        Index("ix_destination_open_versions", "graduate_id", "status",
+              postgresql_where=text("NOT is_current"), sqlite_where=text("NOT is_current")),
     )
     __scope__ = {"department": "graduate.department_id", "student": "graduate.user_id"}
     __label__ = _l("Destinations")

@@ -27,6 +27,7 @@ class Graduate(ReviewDecisionsMixin, Model):
         Index("ix_graduate_status_student_no", "status", "student_no", "id"),
         Index("ix_graduate_status_major", "status", "major_id"),
         Index("ix_graduate_submitted_at", "submitted_at", "id"),
+        Index("ix_graduate_student_no_id", "student_no", "id"),  # the destination list's default order, all cohorts
         # keyword and 生源地 prefix searches (LIKE 'x%'): PostgreSQL needs pattern operator classes for them unless
         # the database collation is C; SQLite builds plain indexes
         Index("ix_graduate_name_pattern", "name", postgresql_ops={"name": "varchar_pattern_ops"}),

@@ -46,6 +46,8 @@ PERMISSION_LABELS: dict[str, Any] = {
     "can_lookup": _l("Look up"),
     "can_merge": _l("Merge"),
     "can_cancel": _l("Cancel"),
+    "can_lock": _l("Lock the plan"),
+    "can_unlock": _l("Unlock the plan"),
 }
 
 # view-menu names that are not (or not only) a menu entry -> a label; menu entries use their menu label first
@@ -78,6 +80,10 @@ VIEW_LABELS: dict[str, Any] = {
     "Evidence": _l("Evidence files"),
     "Inbox": _l("Messages"),
     "MyJobs": _l("My jobs"),
+    "DestinationReviewApi": _l("Destination review (API)"),
+    "PlanLock": _l("Employment plan lock"),
+    "Statistics": _l("Placement rate statistics"),
+    "StudentPlan": _l("Confirm my employment plan"),
     "StudentSourceInfo": _l("My source information"),
     "StudentChangeRequests": _l("My change requests"),
     "StudentDestination": _l("Destination registration"),

@@ -11,6 +11,7 @@ MENU_ROLES: dict[str, frozenset[str]] = {
     "StudentServices": frozenset({STUDENT}),
     "MySourceInfo": frozenset({STUDENT}),
     "MyChangeRequests": frozenset({STUDENT}),
+    "MyPlan": frozenset({STUDENT}),
 }
 
 

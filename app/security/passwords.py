@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 MIN_LENGTH = 8
+OTP_ALPHABET = string.ascii_letters + string.digits + "#%+=@"  # one-time passwords: no look-alike quoting
 POLICY_TEXT = _l(
     "At least 8 characters, using at least three of: lower-case letters, upper-case letters, digits, symbols."
 )
@@ -41,8 +42,7 @@ def check_policy(password: str) -> None:
 
 def one_time_password() -> str:
     """A random 12-character password that satisfies the policy, shown once to the admin who reset it."""
-    alphabet = string.ascii_letters + string.digits + "#%+=@"
     while True:
-        candidate = "".join(secrets.choice(alphabet) for _ in range(12))
+        candidate = "".join(secrets.choice(OTP_ALPHABET) for _ in range(12))
         if policy_error(candidate) is None and candidate[0].isalnum():
             return candidate

@@ -28,6 +28,8 @@ _API_READ = ("can_get", "can_info")
 _REVIEW = {  # SRC-8 … SRC-12: the reviewer's workspace, its exports and its REST door
     "SourceReview": _READ + ("can_decide", "can_edit", "can_notify", "can_export", "can_print"),
     "SourceReviewApi": _API_READ[:1] + ("can_decide",),
+    "DestinationReview": _READ + ("can_decide", "can_edit", "can_notify", "can_export", "can_print"),  # EMP-2
+    "DestinationReviewApi": _API_READ[:1] + ("can_decide",),
 }
 
 _REFERENCE_VIEWS = ("DestinationCodes", "EmployerNatures", "Industries", "JobCategories", "RejectionReasons",
@@ -76,6 +78,13 @@ ROLE_GRANTS: dict[str, dict[str, Iterable[str]]] = {
         "ChangeRequests": _READ + ("approve", "reject"),
         "Review": ("menu_access",),
         "Evidence": ("can_download",),
+        "EmploymentPlan": ("menu_access",),  # 就业方案 (PLAN-1..4): download, proofs, reconciliation, lock, rate
+        "NationalExport": ("menu_access", "can_download"),
+        "Reconcile": ("menu_access", "can_import"),
+        "PlacementStatistics": ("menu_access",),
+        "PlanLockPage": ("menu_access",),
+        "PlanLock": ("can_show", "can_lock", "can_export"),
+        "Statistics": ("can_show", "can_export"),
         **_REVIEW,
         **_REFERENCE_FULL,
         **_SELF_SERVICE,
@@ -97,6 +106,12 @@ ROLE_GRANTS: dict[str, dict[str, Iterable[str]]] = {
         "ChangeRequests": _READ + ("approve", "reject"),
         "Review": ("menu_access",),
         "Evidence": ("can_download",),
+        "EmploymentPlan": ("menu_access",),
+        "NationalExport": ("menu_access", "can_download"),
+        "PlacementStatistics": ("menu_access",),
+        "PlanLockPage": ("menu_access",),
+        "PlanLock": ("can_show", "can_export"),  # a college sees the lock page; only the school locks
+        "Statistics": ("can_show", "can_export"),
         **_REVIEW,
         **_REFERENCE_READ,
         **_SELF_SERVICE,
@@ -111,6 +126,8 @@ ROLE_GRANTS: dict[str, dict[str, Iterable[str]]] = {
         "EmployerLookup": ("can_lookup",),  # the destination form's employer autocomplete
         "MyDestination": ("menu_access",),
         "StudentDestination": ("can_access",),
+        "MyPlan": ("menu_access",),  # PLAN-4: confirm the plan entry or report an error
+        "StudentPlan": ("can_access",),
         **_SELF_SERVICE,
     },
     EMPLOYER: {

@@ -30,6 +30,7 @@ GENESIS = "0" * 64
 HEAD_ID = 1
 ROTATED = "audit.key_rotated"
 MAX_PROBLEMS = 200  # a recomputed chain breaks every later row; the first ones say enough
+VERIFY_BATCH = 2000  # rows fetched per round trip while verifying (any size gives the same answer)
 
 
 @dataclass(frozen=True)
@@ -54,12 +55,12 @@ def _content(seq: int, at: datetime.datetime, actor_id: Optional[int], actor_nam
 
 def legacy_hash(prev_hash: str, content: str) -> str:
     """The pre-keying link: sha256 over the previous hash and the content (anyone can recompute it)."""
-    return hashlib.sha256((prev_hash + content).encode("utf-8")).hexdigest()
+    return hashlib.sha256((prev_hash + content).encode()).hexdigest()
 
 
 def keyed_hash(key: bytes, prev_hash: str, content: str) -> str:
     """The link: HMAC-SHA256 under the audit key over the previous hash and this entry's canonical content."""
-    return hmac.new(key, (prev_hash + content).encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.new(key, (prev_hash + content).encode(), hashlib.sha256).hexdigest()
 
 
 def current_actor() -> tuple[Optional[int], str, str]:
@@ -103,7 +104,7 @@ def _append(conn: Connection, entries: list[Entry], actor: tuple[Optional[int], 
         content = _content(seq, at, actor_id, actor_name, ip, entry.action, entry.target_type,
                            str(entry.target_id), detail, key_id)
         link = mac.copy()
-        link.update((prev + content).encode("utf-8"))
+        link.update((prev + content).encode())
         digest = link.hexdigest()
         rows.append(dict(seq=seq, at=at, actor_id=actor_id, actor_name=actor_name, ip=ip,
                          action=entry.action, target_type=entry.target_type, target_id=str(entry.target_id),
@@ -209,7 +210,7 @@ def verify(session: Optional[Session] = None, *, checkpoints: bool = True) -> Ve
         for problem in problems:
             result.add(problem)
     prev, expected_seq, prev_key, keyed = GENESIS, 1, None, False
-    rows = session.execute(select(AuditLog).order_by(AuditLog.seq).execution_options(yield_per=2000)).scalars()
+    rows = session.execute(select(AuditLog).order_by(AuditLog.seq).execution_options(yield_per=VERIFY_BATCH)).scalars()
     for row in rows:
         result.checked += 1
         if row.seq != expected_seq:

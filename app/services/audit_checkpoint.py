@@ -79,7 +79,7 @@ def _append_line(path: Path, line: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
-        os.write(fd, (line + "\n").encode("utf-8"))  # one write of a short line: concurrent writers do not interleave
+        os.write(fd, (line + "\n").encode())  # one write of a short line: concurrent writers do not interleave
         os.fsync(fd)
     finally:
         os.close(fd)
@@ -88,7 +88,9 @@ def _append_line(path: Path, line: str) -> None:
 def _syslog_address(address: str) -> Any:
     if address.startswith("/"):
         return address
-    host, _, port = address.rpartition(":") if ":" in address else (address, "", "514")
+    if ":" not in address:
+        return address, 514
+    host, _, port = address.rpartition(":")
     return host, int(port)
 
 
@@ -139,26 +141,26 @@ def load(keys: AuditKeys, app: Optional[Flask] = None) -> tuple[dict[int, str], 
     problems: list[str] = []
     if path is None or not path.exists():
         return marks, problems
-    with open(path, encoding="utf-8") as fh:
-        for number, line in enumerate(fh, 1):
-            if not line.strip():
-                continue
-            try:
-                data = json.loads(line)
-                cp = Checkpoint(int(data["seq"]), str(data["hash"]), str(data["at"]), str(data["key_id"]),
-                                str(data["mac"]))
-            except (ValueError, KeyError, TypeError):
-                problems.append(f"checkpoint line {number}: unreadable (edited checkpoint file)")
-                continue
-            key = keys.get(cp.key_id)
-            if key is None:
-                problems.append(f"checkpoint line {number}: unknown key id {cp.key_id!r}")
-                continue
-            if not hmac.compare_digest(_mac(key, cp.seq, cp.hash, cp.at, cp.key_id), cp.mac):
-                problems.append(f"checkpoint line {number}: signature does not match (edited or forged checkpoint)")
-                continue
-            if marks.setdefault(cp.seq, cp.hash) != cp.hash:
-                problems.append(f"checkpoint line {number}: contradicts an earlier checkpoint of seq {cp.seq}")
+    for number, raw in enumerate(path.read_bytes().split(b"\n"), 1):  # small file; lines are UTF-8 JSON
+        line = raw.decode()
+        if not line.strip():
+            continue
+        try:
+            data = json.loads(line)
+            cp = Checkpoint(int(data["seq"]), str(data["hash"]), str(data["at"]), str(data["key_id"]),
+                            str(data["mac"]))
+        except (ValueError, KeyError, TypeError):
+            problems.append(f"checkpoint line {number}: unreadable (edited checkpoint file)")
+            continue
+        key = keys.get(cp.key_id)
+        if key is None:
+            problems.append(f"checkpoint line {number}: unknown key id {cp.key_id!r}")
+            continue
+        if not hmac.compare_digest(_mac(key, cp.seq, cp.hash, cp.at, cp.key_id), cp.mac):
+            problems.append(f"checkpoint line {number}: signature does not match (edited or forged checkpoint)")
+            continue
+        if marks.setdefault(cp.seq, cp.hash) != cp.hash:
+            problems.append(f"checkpoint line {number}: contradicts an earlier checkpoint of seq {cp.seq}")
     return marks, problems
 
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import secrets
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Optional
@@ -50,7 +49,7 @@ def _file_key(path: Path) -> str:
             pass  # another process created it first
         else:
             with os.fdopen(fd, "w") as fh:
-                fh.write(secrets.token_hex(32))
+                fh.write(os.urandom(32).hex())  # 256 bits, as hex
     return path.read_text().strip()
 
 
@@ -72,8 +71,7 @@ def parse_keys(config: Mapping[str, Any]) -> AuditKeys:
             raise AuditKeyError(f"GEMS_AUDIT_KEY and GEMS_AUDIT_KEYS give different keys for id {current!r}")
         keys[current] = single
     if not keys and config.get("GEMS_AUDIT_KEY_FILE"):
-        keys[DEV_KEY_ID] = _file_key(Path(config["GEMS_AUDIT_KEY_FILE"]))
-        current = current or DEV_KEY_ID
+        keys[DEV_KEY_ID] = _file_key(Path(config["GEMS_AUDIT_KEY_FILE"]))  # the only key, so the current one
     if not keys:
         raise AuditKeyError("No audit chain key: set GEMS_AUDIT_KEY (a random string of at least "
                             f"{MIN_KEY_CHARS} characters, e.g. `openssl rand -hex 32`) in the environment")
@@ -85,7 +83,7 @@ def parse_keys(config: Mapping[str, Any]) -> AuditKeys:
             raise AuditKeyError(f"audit key {key_id!r} is shorter than {MIN_KEY_CHARS} characters")
     if current not in keys:
         raise AuditKeyError(f"GEMS_AUDIT_KEY_ID={current!r} is not among the configured audit keys")
-    return AuditKeys(current, {k: v.encode("utf-8") for k, v in keys.items()})
+    return AuditKeys(current, {k: v.encode() for k, v in keys.items()})
 
 
 def init_audit_keys(app: Flask) -> AuditKeys:

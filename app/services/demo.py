@@ -178,4 +178,7 @@ def load_demo(graduate_count: int, reviews: bool = False) -> str:
         from app.services.demo_reviews import seed_reviews
 
         report += f" ({seed_reviews()})"
+        from app.services.demo_destinations import seed_destinations
+
+        report += f" ({seed_destinations()})"
     return report

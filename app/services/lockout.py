@@ -45,7 +45,7 @@ def register_failure(username: str, ip: str = "") -> bool:
     """Count one failure (for existing and unknown usernames alike); returns True when this one locks."""
     key = normalise(username)
     count = failures(key) + 1
-    row = _throttle(key) or LoginThrottle(username=key, failures=0)
+    row = _throttle(key) or LoginThrottle(username=key)
     now = utcnow()
     row.failures, row.last_failure_at, row.last_ip = count, now, ip[:64]
     db.session.add(row)

@@ -7,12 +7,13 @@ from .result import Check, fail, normalise_text
 
 CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, Z, S, V
 WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+VALUE = {c: i for i, c in enumerate(CHARSET)}  # a character's value in the check sum
 _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "Z": "2", "S": "5", "V": "U"})
 
 
 def check_char(first17: str) -> str:
     """Check character for the first 17 characters (all in CHARSET)."""
-    total = sum(CHARSET.index(c) * w for c, w in zip(first17, WEIGHTS))
+    total = sum(VALUE[c] * w for c, w in zip(first17, WEIGHTS, strict=True))
     return CHARSET[(31 - total % 31) % 31]
 
 

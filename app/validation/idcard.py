@@ -18,7 +18,7 @@ _ID15 = re.compile(r"\d{15}")
 
 def check_digit(first17: str) -> str:
     """ISO 7064 MOD 11-2 check character for the first 17 digits."""
-    return CHECK_CHARS[sum(int(c) * w for c, w in zip(first17, WEIGHTS)) % 11]
+    return CHECK_CHARS[sum(int(c) * w for c, w in zip(first17, WEIGHTS, strict=True)) % 11]
 
 
 def normalise_id(value: object) -> str:
@@ -34,9 +34,10 @@ def upgrade_15(old: str) -> str:
 
 def _birth_date(digits: str, today: date) -> date | Check:
     """The YYYYMMDD in an 18-digit ID as a date, or a failed Check."""
-    shown = f"{digits[:4]}-{digits[4:6]}-{digits[6:8]}"
+    year, month, day = digits[:4], digits[4:6], digits[6:]
+    shown = f"{year}-{month}-{day}"
     try:
-        born = date(int(digits[:4]), int(digits[4:6]), int(digits[6:8]))
+        born = date(int(year), int(month), int(day))
     except ValueError:
         return fail(_("身份证号中的出生日期%(date)s不存在，请核对。", date=shown))
     if born > today:

@@ -11,6 +11,7 @@ from app.views.changes import ChangeRequestModelView, StudentChangeRequestsView
 from app.views.evidence import EvidenceView
 from app.views.inbox import InboxView
 from app.views.jobs import JobsView
+from app.views.national import register_national_views
 from app.views.org import (
     CohortModelView,
     DepartmentApi,
@@ -19,6 +20,7 @@ from app.views.org import (
     GraduateModelView,
     MajorModelView,
 )
+from app.views.plan_menu import register_plan_views
 from app.views.reference import register_reference_views
 from app.views.registry_import import (
     ImportJobModelView,
@@ -27,6 +29,7 @@ from app.views.registry_import import (
     register_upload_limit,
 )
 from app.views.review.api import SourceReviewApi
+from app.views.review.menu import register_review_workspaces
 from app.views.review.source_detail import SourceDetailView
 from app.views.review.source_export import SourceExportView
 from app.views.review.source_list import SourceReviewView
@@ -59,6 +62,7 @@ def register_views(appbuilder: AppBuilder) -> None:
                         category_icon="fa-check-square-o")
     appbuilder.add_view_no_menu(SourceDetailView)
     appbuilder.add_view_no_menu(SourceExportView)
+    register_review_workspaces(appbuilder)  # 毕业去向审核 and the next workspaces (issue 10)
     appbuilder.add_view(ChangeRequestModelView, "ChangeRequests", label=_l("Change requests"), icon="fa-exchange",
                         category="Review", category_label=_l("Review"), category_icon="fa-check-square-o")
     appbuilder.add_view_no_menu(EvidenceView)
@@ -84,6 +88,8 @@ def register_views(appbuilder: AppBuilder) -> None:
     appbuilder.add_view_no_menu(InboxView)
     appbuilder.add_view_no_menu(JobsView)  # 我的任务, in the user menu
     register_reference_views(appbuilder)  # 基础数据: code tables and employers (issue 10)
+    register_national_views(appbuilder)  # 就业方案: plan download, proof zip, reconciliation (issue 10)
+    register_plan_views(appbuilder)  # 就业方案: lock, placement statistics, the graduate's confirmation (issue 10)
     appbuilder.add_api(DepartmentApi)
     appbuilder.add_api(GraduateApi)
     appbuilder.add_api(SourceReviewApi)

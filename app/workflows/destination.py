@@ -12,6 +12,7 @@ from sqlalchemy import select, update
 from app.extensions import db
 from app.models.destination import Destination
 from app.models.graduate import Graduate
+from app.models.org import Cohort
 from app.workflows.base import FireContext, Workflow
 from app.workflows.review_builder import (
     CENTRAL,
@@ -21,6 +22,7 @@ from app.workflows.review_builder import (
     REJECTED,
     REVIEWERS,
     SECONDARY,
+    LevelledWorkflow,
     decision_level,
     two_level_review,
 )
@@ -48,7 +50,23 @@ def cohort_closed(cohort: Any, today: Optional[datetime.date] = None) -> Optiona
 
 
 def _cohort_open(row: Destination, ctx: FireContext) -> Optional[str]:
-    return cohort_closed(row.graduate.cohort)
+    """The cohort as committed now, its row share-locked until this decision commits: a plan lock taken while a
+    batch runs waits for the batch, and a batch starting after the lock sees it (never a decision slipping past)."""
+    cohort = row.graduate.cohort
+    if cohort is not None:
+        _share_lock(cohort, ctx)
+    return cohort_closed(cohort)
+
+
+def _share_lock(cohort: Any, ctx: FireContext) -> None:
+    """Once per cohort and call: SELECT ... FOR SHARE (no-op on SQLite, whose one writer serialises anyway), then
+    reload the lock columns so a lock committed meanwhile is what the guard reads."""
+    seen: set[int] = ctx.__dict__.setdefault("_gems_locked_cohorts", set())
+    if cohort.id in seen:
+        return
+    seen.add(cohort.id)
+    db.session.execute(select(Cohort.id).where(Cohort.id == cohort.id).with_for_update(read=True))
+    db.session.refresh(cohort, ["plan_locked", "change_deadline"])
 
 
 def _source_complete(row: Destination, ctx: FireContext) -> Optional[str]:
@@ -139,7 +157,7 @@ def build(levels: int = 2) -> Workflow:
     return workflow
 
 
-DESTINATION = build()
+DESTINATION = LevelledWorkflow(build)  # one or two levels: the school's setting (app.services.review.levels)
 
 __all__ = ["CENTRAL", "COMPLETE", "DECISION_LABELS", "DESTINATION", "DRAFT", "REJECTED", "REVIEWERS", "SECONDARY",
            "build", "cohort_closed", "decision_level", "local_today", "swap_current"]

@@ -87,7 +87,7 @@ def fire_many(
     pk = model.__mapper__.primary_key[0]
     ctx = FireContext(actor=actor, roles=roles, remark=remark, extra=dict(extra or {}))
 
-    current = _current(model, pk, status_col, version_col, wanted, scope_clause(model, actor))
+    current = _current(pk, status_col, version_col, wanted, scope_clause(model, actor))
     outcome: dict[Any, RecordResult] = {}
     legal: list[Any] = []
     for record_id in wanted:
@@ -95,12 +95,12 @@ def fire_many(
         if row is None:
             outcome[record_id] = RecordResult(record_id, False, _("Record not found or not in your scope."))
             continue
-        reason = _refusal(workflow, transition, row, row.status, row.version, expected_versions, ctx, guards=False)
+        reason = _refusal(workflow, transition, record_id, row.status, row.version, expected_versions)
         if reason:
             outcome[record_id] = RecordResult(record_id, False, reason, row.status, row.status)
         else:
             legal.append(record_id)
-    if transition.guards and legal:  # guards read the whole record: load full rows only for those still in play
+    if transition.guards:  # guards read the whole record: load full rows only for those still in play
         for chunk in _chunks(legal):
             for obj in session.execute(select(model).where(pk.in_(chunk))).scalars():
                 reason = _guard_refusal(transition, obj, ctx)
@@ -162,7 +162,7 @@ def _in_key_order(session: Any, pk: Any, chunk: list[Any], *conditions: Any) -> 
     return and_(pk.in_(locked.scalar_subquery()), *conditions)
 
 
-def _current(model: Any, pk: Any, status_col: Any, version_col: Any, ids: list[Any], scope: Any) -> dict[Any, Any]:
+def _current(pk: Any, status_col: Any, version_col: Any, ids: list[Any], scope: Any) -> dict[Any, Any]:
     """(id, status, version) of the visible records among `ids`: all a transition without guards needs to read."""
     current: dict[Any, Any] = {}
     for chunk in _chunks(ids):
@@ -188,9 +188,9 @@ def _guard_refusal(transition: Any, row: Any, ctx: FireContext) -> Optional[str]
     return None
 
 
-def _refusal(workflow: Workflow, transition: Any, row: Any, state: str, version: int,
-             expected_versions: Optional[dict[Any, int]], ctx: FireContext, guards: bool = True) -> Optional[str]:
-    """Why this row may not take the transition, or None (`guards=False`: state and version only)."""
+def _refusal(workflow: Workflow, transition: Any, record_id: Any, state: Optional[str], version: Optional[int],
+             expected_versions: Optional[dict[Any, int]]) -> Optional[str]:
+    """Why the record may not take the transition from `state` at `version`, or None; guards are checked apart."""
     if workflow.destination(transition.trigger, state) is None:
         specific = workflow.refusals.get((transition.trigger, state))
         if specific is not None:
@@ -198,16 +198,16 @@ def _refusal(workflow: Workflow, transition: Any, row: Any, state: str, version:
         return _("Cannot %(action)s: the record is %(state)s.", action=str(transition.label),
                  state=workflow.label(state))
     if expected_versions is not None:
-        expected = expected_versions.get(getattr(row, "id", None))
+        expected = expected_versions.get(record_id)
         if expected is not None and expected != version:
             return _("Someone else changed this record since you opened it; reload and try again.")
-    return _guard_refusal(transition, row, ctx) if guards else None
+    return None
 
 
 def fire(workflow: Workflow, trigger: str, record_id: Any, actor: Any, remark: str = "",
          expected_version: Optional[int] = None, **kwargs: Any) -> RecordResult:
     """Fire on one record (the record page's button); same rules and audit as a batch."""
-    expected = {record_id: expected_version} if expected_version is not None else None
+    expected = {record_id: expected_version}  # a None version is no expectation, as in a batch's mapping
     return fire_many(workflow, trigger, [record_id], actor, remark, expected, **kwargs).results[0]
 
 
@@ -223,5 +223,6 @@ def why_not(workflow: Workflow, trigger: str, row: Any, actor: Any) -> Optional[
     if not roles & transition.roles:
         return _("Your role may not %(action)s.", action=str(transition.label))
     ctx = FireContext(actor=actor, roles=roles)
-    return _refusal(workflow, transition, row, getattr(row, workflow.status_attr),
-                    getattr(row, workflow.version_attr), None, ctx)
+    # no expected versions, so no version is consulted: the page shows the row it just read
+    state = getattr(row, workflow.status_attr)
+    return _refusal(workflow, transition, None, state, None, None) or _guard_refusal(transition, row, ctx)

@@ -8,6 +8,7 @@ from typing import Any, Optional
 
 from flask_babel import lazy_gettext as _l
 
+from app.models import workflow_setting as _setting_table  # noqa: F401  (LevelledWorkflow's setting lives there)
 from app.security.roles import ADMIN, COLLEGE, SCHOOL, STUDENT
 from app.timeutil import utcnow
 from app.workflows.base import FireContext, Guard, Transition, Workflow
@@ -170,5 +171,34 @@ def two_level_review(
                     editable=editable, refusals={**base_refusals(levels), **(refusals or {})})
 
 
-__all__ = ["CENTRAL", "COMPLETE", "DECISION_LABELS", "DRAFT", "REJECTED", "REVIEWERS", "SECONDARY",
+class LevelledWorkflow:
+    """A reviewed-form workflow whose number of levels is the school's setting (EMP-2): both variants are built
+    once, share their after_fire hooks, and every attribute reads the variant the setting selects — so the engine,
+    the pages, the admin's table and diagram all follow a switch without being told."""
+
+    def __init__(self, build: Callable[[int], Workflow]) -> None:
+        two, one = build(2), build(1)
+        one.after_fire = two.after_fire
+        self.variants = {2: two, 1: one}
+        self.name = two.name
+
+    @property
+    def levels(self) -> int:
+        from app.services.review.levels import levels_of
+
+        return levels_of(self.name)
+
+    def variant(self, levels: int) -> Workflow:
+        return self.variants[levels]
+
+    def __getattr__(self, attr: str) -> Any:
+        if attr == "variants":  # not yet set (copy, pickle): never recurse
+            raise AttributeError(attr)
+        return getattr(self.variants[self.levels], attr)
+
+    def __repr__(self) -> str:
+        return f"<LevelledWorkflow {self.name}>"
+
+
+__all__ = ["CENTRAL", "LevelledWorkflow", "COMPLETE", "DECISION_LABELS", "DRAFT", "REJECTED", "REVIEWERS", "SECONDARY",
            "decision_level", "decision_sets", "round_sets", "two_level_review"]

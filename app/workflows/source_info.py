@@ -1,5 +1,5 @@
 """SRC-7: the source-information review, declared through the shared builder: draft → 二级待审 (college) →
-中心待审 (school) → 完成, or 不同意."""
+中心待审 (school) → 完成, or 不同意; the school may make it one level (school only)."""
 from __future__ import annotations
 
 from typing import Optional
@@ -17,6 +17,7 @@ from app.workflows.review_builder import (
     REVIEWERS,
     SECONDARY,
     STATE_LABELS,
+    LevelledWorkflow,
     decision_level,
     two_level_review,
 )
@@ -36,8 +37,8 @@ def _form_is_complete(row: Graduate, ctx: FireContext) -> Optional[str]:
 
 _form_is_complete.description = _l("The form passes every filling rule")  # type: ignore[attr-defined]
 
-SOURCE_INFO = two_level_review("source_info", Graduate, submit_guards=(_form_is_complete,),
-                               title=_l("Source information review"))
+SOURCE_INFO = LevelledWorkflow(lambda levels: two_level_review(
+    "source_info", Graduate, levels=levels, submit_guards=(_form_is_complete,), title=_l("Source information review")))
 
 __all__ = ["CENTRAL", "COMPLETE", "DECISION_LABELS", "DRAFT", "REJECTED", "REVIEWERS", "SECONDARY", "SOURCE_INFO",
            "STATES", "decision_level"]

@@ -156,7 +156,8 @@ def graduate_rows(count: int, st: Structure, statuses: Sequence[str] = SEASON, f
     for i, n in enumerate(range(first, first + count)):
         major_id, dept_id, dept_code = st.majors[n % len(st.majors)]
         code, origin = origins[(n * 7) % len(origins)]
-        birth = dt.date(year - 23, 1, 1) + dt.timedelta(days=(n * 37) % 1000)
+        # ID numbers are unique per cohort (uq_graduate_cohort_id_number): 500 graduates a birthday, serials apart
+        birth = dt.date(year - 28, 1, 1) + dt.timedelta(days=n // 500)
         male = n % 2
         status = statuses[(n * 2654435761 >> 7) % len(statuses)]
         submitted = now + dt.timedelta(minutes=n % 50000) if status != "draft" else None
@@ -167,7 +168,7 @@ def graduate_rows(count: int, st: Structure, statuses: Sequence[str] = SEASON, f
         filled = complete or status != "draft"
         yield (
             f"{year - 4}{dept_code}{n:07d}", st.cohort_id, dept_id, major_id, users[i] if users else None,
-            n % 97 != 0, name, _id_number(code, birth, n * 2 + male), "1" if male else "2", birth,
+            n % 97 != 0, name, _id_number(code, birth, (n % 500) * 2 + male), "1" if male else "2", birth,
             "01" if n % 10 else "03", "03", "mainland", origin, code, origin if filled else None,
             f"{(year - 4) % 100:02d}{code[:2]}{n:010d}", "31", "4", "1", dt.date(year - 4, 9, 1),
             dt.date(year, 6, 30),
@@ -325,3 +326,42 @@ def save(section: str, payload: dict[str, Any]) -> None:
 
 def verdict(met: bool) -> str:
     return "met" if met else "NOT met"
+
+
+DESTINATION_STATES = SEASON  # the same season spread, drawn by a multiplicative hash: no college/state pattern
+
+
+def insert_destinations() -> int:
+    """One current destination per graduate (PostgreSQL, set-based), codes cycling over the code table's leaves and
+    states over the season: the destination review workspace's 1M rows (inside an app context)."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    states = "ARRAY[" + ",".join(f"'{s}'" for s in DESTINATION_STATES) + "]"
+    with db.engine.begin() as conn:
+        conn.execute(text(f"""
+            WITH codes AS (SELECT array_agg(id ORDER BY code) AS ids FROM destination_code c
+                           WHERE NOT EXISTS (SELECT 1 FROM destination_code s WHERE s.parent_id = c.id)),
+                 picked AS (SELECT g.id AS gid, ({states})[1 + (((g.id::bigint * 2654435761) >> 7) % {len(DESTINATION_STATES)})] AS st,
+                                   codes.ids[1 + (g.id % array_length(codes.ids, 1))] AS code_id
+                            FROM graduate g, codes)
+            INSERT INTO destination (graduate_id, version_no, is_current, kind, from_agreement, online_shop, code_id,
+                                     status, version, submitted_at, created_at, college_decision, school_decision)
+            SELECT gid, 1, true, 'original', false, false, code_id, st, 1,
+                   CASE WHEN st = 'draft' THEN NULL ELSE now() - (gid % 50000) * interval '1 minute' END, now(),
+                   CASE WHEN st IN ('central', 'complete') THEN 'approved' END,
+                   CASE WHEN st = 'complete' THEN 'approved' END
+            FROM picked"""))
+        # one approved graduate in 50 has a change under review (the list shows it instead of the current version);
+        # two in three approved graduates confirmed their plan entry, one in ten of those reported an error instead
+        conn.execute(text("""
+            INSERT INTO destination (graduate_id, version_no, is_current, kind, from_agreement, online_shop, code_id,
+                                     status, version, submitted_at, created_at)
+            SELECT graduate_id, 2, false, 'change', false, false, code_id, 'secondary', 1, now(), now()
+            FROM destination WHERE status = 'complete' AND graduate_id % 50 = 7"""))
+        conn.execute(text("""
+            INSERT INTO plan_confirmation (graduate_id, destination_id, status, created_at)
+            SELECT graduate_id, id, CASE WHEN graduate_id % 10 = 4 THEN 'error' ELSE 'confirmed' END, now()
+            FROM destination WHERE status = 'complete' AND is_current AND graduate_id % 3 <> 0"""))
+        return conn.execute(text("SELECT count(*) FROM destination")).scalar_one()

@@ -48,3 +48,44 @@ def make_graduates(count: int, status: str, college_code: str = "101", prefix: s
 def statuses(ids: list[int]) -> dict[int, str]:
     db.session.expire_all()
     return dict(db.session.execute(select(Graduate.id, Graduate.status).where(Graduate.id.in_(ids))).all())
+
+
+def make_destinations(count: int, status: str, college_code: str = "101", prefix: str = "RD", code: str = "46",
+                      **graduate_values: Any) -> list[int]:
+    """`count` graduates (source information complete, a cohort whose deadline is far ahead) each with one current
+    destination of `code` placed directly in `status` (setup only); returns the destination ids."""
+    from app.models.destination import Destination
+    from app.models.reference import DestinationCode
+    from tests.workflows.destination_world import cohort
+
+    values = {"cohort_id": cohort().id, **graduate_values}
+    graduates = make_graduates(count, "complete", college_code, prefix=prefix, **values)
+    code_id = db.session.execute(select(DestinationCode.id).where(DestinationCode.code == code)).scalar_one()
+    rows = [Destination(graduate_id=gid, version_no=1, is_current=True, status=status, version=1, code_id=code_id,
+                        created_at=datetime.datetime(2091, 5, 1)) for gid in graduates]
+    db.session.add_all(rows)
+    db.session.commit()
+    return [r.id for r in rows]
+
+
+def remove_destinations(prefix: str) -> None:
+    """Delete the graduates make_destinations made under `prefix` (student numbers start with it), destinations first."""
+    from sqlalchemy import delete
+
+    from app.models.destination import Destination, DestinationEvidence
+    from app.models.graduate import Graduate
+
+    db.session.rollback()
+    graduates = select(Graduate.id).where(Graduate.student_no.like(f"{prefix}%"))
+    destinations = select(Destination.id).where(Destination.graduate_id.in_(graduates))
+    db.session.execute(delete(DestinationEvidence).where(DestinationEvidence.destination_id.in_(destinations)))
+    db.session.execute(delete(Destination).where(Destination.graduate_id.in_(graduates)))
+    db.session.execute(delete(Graduate).where(Graduate.student_no.like(f"{prefix}%")))
+    db.session.commit()
+
+
+def destination_statuses(ids: list[int]) -> dict[int, str]:
+    from app.models.destination import Destination
+
+    db.session.expire_all()
+    return dict(db.session.execute(select(Destination.id, Destination.status).where(Destination.id.in_(ids))).all())

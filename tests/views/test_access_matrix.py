@@ -51,6 +51,14 @@ OWNERSHIP: dict[str, dict[str, str]] = {
     "destination": {"department": "graduate.department_id", "student": "graduate.user_id"},
     "destination_evidence": {"department": "destination.graduate.department_id",
                              "student": "destination.graduate.user_id"},
+    "workflow_setting": {},
+    "plan_confirmation": {"department": "graduate.department_id", "student": "graduate.user_id"},
+    "plan_lock_event": {},
+    "stat_rollup": {"department": "department_id"},
+    "stat_snapshot": {"department": "department_id"},
+    "stat_refresh": {"everyone": "yes"},
+    "reconcile_run": {},
+    "reconcile_difference": {},
 }
 
 

@@ -53,7 +53,10 @@ def test_batch_refuses_only_the_records_changed_meanwhile(wf: Any, monkeypatch: 
     ids = _tickets(3)
     _edit_after_read(monkeypatch, {ids[1]})
     result = fire_many(TICKET, "pass_college", ids, _user("college_a"))
-    assert [r.ok for r in result.results] == [True, False, True]
+    assert [(r.id, r.ok, r.reason, r.from_state, r.to_state) for r in result.results] == [
+        (ids[0], True, None, "college", "school"),
+        (ids[1], False, "其他人同时修改了该记录，请刷新后重试。", "college", "college"),
+        (ids[2], True, None, "college", "school")]
     db.session.expire_all()
     assert [(t.status, t.version) for t in (db.session.get(Ticket, i) for i in ids)] == [
         ("school", 2), ("college", 2), ("school", 2)]

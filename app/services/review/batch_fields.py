@@ -1,7 +1,8 @@
-"""SRC-11: which form fields a reviewer may change on many records at once, and how each value is checked."""
+"""SRC-11: which fields a reviewer may change on many records at once, and how each value is checked (the source
+review's fields here; other workspaces declare theirs with the same BatchField)."""
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,14 +23,14 @@ class BatchValueError(ValueError):
     """The value cannot be set (unknown field or invalid value); the message is for the user."""
 
 
-def _date(value: str) -> Check:
+def check_date(value: str) -> Check:
     parsed = parse_date_text(normalise_text(value))
     if parsed is None:
         return Check(ok=False, message=_("Enter a date such as 2026-06-30."))
     return Check(ok=True, value=parsed)
 
 
-def _text(limit: int) -> Callable[[str], Check]:
+def check_text(limit: int) -> Callable[[str], Check]:
     def check(value: str) -> Check:
         text = (value or "").strip()
         if not text:
@@ -49,17 +50,17 @@ class BatchField:
 
 
 BATCH_FIELDS: dict[str, BatchField] = {
-    "graduation_date": BatchField(_l("Graduation date"), _date),
-    "enrolment_date": BatchField(_l("Enrolment date"), _date),
+    "graduation_date": BatchField(_l("Graduation date"), check_date),
+    "enrolment_date": BatchField(_l("Enrolment date"), check_date),
     "schooling_length": BatchField(_l("Length of schooling"), check_schooling_length, SCHOOLING_LENGTHS),
     "political_status": BatchField(_l("Political status"), check_political_status, POLITICAL_STATUSES),
-    "archive_unit": BatchField(_l("Archive unit before enrolment"), _text(100)),
+    "archive_unit": BatchField(_l("Archive unit before enrolment"), check_text(100)),
 }
 
 
-def parse_batch_value(field: str, raw: str) -> Any:
+def parse_batch_value(field: str, raw: str, fields: Mapping[str, BatchField] | None = None) -> Any:
     """The stored value for `raw`, or BatchValueError with the field's own message."""
-    spec = BATCH_FIELDS.get(field)
+    spec = (BATCH_FIELDS if fields is None else fields).get(field)
     if spec is None:
         raise BatchValueError(_("This field cannot be changed in a batch."))
     result = spec.check(raw)

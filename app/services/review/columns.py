@@ -1,4 +1,5 @@
-"""Every column the reviewer list and its Excel export can show: label, SQL expression, display, sort, masking."""
+"""Columns of the reviewer lists and their Excel exports (label, SQL expression, display, sort, masking); the
+source review's own columns are declared here, the destination review's in app.services.review.destination."""
 from __future__ import annotations
 
 import datetime
@@ -51,14 +52,30 @@ class Column:
         return self.show(value) if self.show else value
 
 
-def _mapped(labels: dict[str, Any]) -> Callable[[Any], str]:
+def mapped(labels: dict[str, Any]) -> Callable[[Any], str]:
     return lambda value: str(labels.get(value, value))
 
 
-def _date(value: Any) -> Any:
+def as_date(value: Any) -> Any:
     return value.isoformat() if isinstance(value, (datetime.date, datetime.datetime)) else value
 
 
+
+def review_columns(model: Any, workflow: Any) -> tuple[Column, ...]:
+    """Status, submission and each level's decision of a reviewed model (ReviewDecisionsMixin), for any workspace."""
+    decided = mapped(DECISION_LABELS)
+    return (
+        Column("status", _l("Review status"), model.status, sortable=True, default=True,
+               show=lambda state: workflow.label(state), finite=True),
+        Column("submitted_at", _l("Submitted at"), model.submitted_at, sortable=True, default=True,
+               show=local_display),
+        Column("college_decision", _l("College decision"), model.college_decision, show=decided, finite=True),
+        Column("college_remark", _l("College remark"), model.college_remark),
+        Column("college_decided_at", _l("College decided at"), model.college_decided_at, show=local_display),
+        Column("school_decision", _l("School decision"), model.school_decision, show=decided, finite=True),
+        Column("school_remark", _l("School remark"), model.school_remark),
+        Column("school_decided_at", _l("School decided at"), model.school_decided_at, show=local_display),
+    )
 
 
 G = Graduate
@@ -73,22 +90,21 @@ COLUMNS: tuple[Column, ...] = (
     Column("cohort", _l("Cohort"), Cohort.name),
     Column("education_level", _l("Education level"), G.education_level, show=coded(EDUCATION_LEVELS), finite=True),
     Column("origin", _l("Place of origin"), G.origin, sortable=True, default=True),
-    Column("status", _l("Review status"), G.status, sortable=True, default=True, show=SOURCE_INFO.label, finite=True),
-    Column("submitted_at", _l("Submitted at"), G.submitted_at, sortable=True, default=True, show=local_display),
+    *review_columns(G, SOURCE_INFO)[:2],
     Column("mobile", _l("Contact phone"), G.mobile, mask=mask_phone),
     Column("home_phone", _l("Home phone"), G.home_phone, mask=mask_phone),
     Column("email", _l("Email"), G.email),
-    Column("birth_date", _l("Date of birth"), G.birth_date, show=_date),
+    Column("birth_date", _l("Date of birth"), G.birth_date, show=as_date),
     Column("ethnicity", _l("Ethnicity"), G.ethnicity, show=coded(ETHNICITIES), finite=True),
     Column("political_status", _l("Political status"), G.political_status, show=coded(POLITICAL_STATUSES), finite=True),
-    Column("student_category", _l("Student category"), G.student_category, show=_mapped(STUDENT_CATEGORIES), finite=True),
+    Column("student_category", _l("Student category"), G.student_category, show=mapped(STUDENT_CATEGORIES), finite=True),
     Column("current_household", _l("Current household registration"), G.current_household),
     Column("exam_no", _l("Examination number"), G.exam_no),
     Column("schooling_length", _l("Length of schooling"), G.schooling_length, show=coded(SCHOOLING_LENGTHS), finite=True),
     Column("training_mode", _l("Training mode"), G.training_mode, show=coded(TRAINING_MODES), finite=True),
     Column("training_unit", _l("Directed or entrusted unit"), G.training_unit),
-    Column("enrolment_date", _l("Enrolment date"), G.enrolment_date, show=_date),
-    Column("graduation_date", _l("Graduation date"), G.graduation_date, sortable=True, show=_date),
+    Column("enrolment_date", _l("Enrolment date"), G.enrolment_date, show=as_date),
+    Column("graduation_date", _l("Graduation date"), G.graduation_date, sortable=True, show=as_date),
     Column("archive_unit", _l("Archive unit before enrolment"), G.archive_unit),
     Column("police_station", _l("Police station of household before enrolment"), G.police_station),
     Column("home_province", _l("Home address: province"), G.home_province),
@@ -97,23 +113,8 @@ COLUMNS: tuple[Column, ...] = (
     Column("home_street", _l("Home address: street, village or number"), G.home_street),
     Column("included", _l("Reported"), G.included, show=yes_no, finite=True),
     Column("bound", _l("Registry bound"), G.bound_at, show=lambda v: yes_no(v is not None), finite=True),
-    Column("college_decision", _l("College decision"), G.college_decision, show=_mapped(DECISION_LABELS), finite=True),
-    Column("college_remark", _l("College remark"), G.college_remark),
-    Column("college_decided_at", _l("College decided at"), G.college_decided_at, show=local_display),
-    Column("school_decision", _l("School decision"), G.school_decision, show=_mapped(DECISION_LABELS), finite=True),
-    Column("school_remark", _l("School remark"), G.school_remark),
-    Column("school_decided_at", _l("School decided at"), G.school_decided_at, show=local_display),
+    *review_columns(G, SOURCE_INFO)[2:],
 )
-BY_KEY = {c.key: c for c in COLUMNS}
-DEFAULT_KEYS = [c.key for c in COLUMNS if c.default]
-SORTABLE = {c.key for c in COLUMNS if c.sortable}
-assert not SORTABLE & {c.key for c in COLUMNS if c.mask}, "masked columns must never be sortable (X-3)"
-
-
-def chosen(keys: Optional[list[str]]) -> list[Column]:
-    """The columns a user picked, in the registry's order; unknown keys are ignored, none means the defaults."""
-    wanted = [k for k in (keys or []) if k in BY_KEY] or DEFAULT_KEYS
-    return [c for c in COLUMNS if c.key in wanted]
 
 
 def row_formatter(columns: list[Column], full: bool) -> Callable[[Any], list[Any]]:

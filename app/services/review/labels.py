@@ -2,15 +2,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import select
+from typing import Any, Optional
 
 from app.extensions import db
-from app.models.graduate import Graduate
-from app.scope import scope_clause
+from app.services.review.query import owned_ids
+from app.services.review.workspace import Workspace, source
 from app.workflows.engine import CHUNK, RecordResult
-from app.workflows.source_info import SOURCE_INFO
 
 
 @dataclass
@@ -23,20 +20,18 @@ class ResultRow:
     state: str
 
 
-def describe(results: list[RecordResult], user: Any) -> list[ResultRow]:
-    """Join results with the visible records' names; ids outside the scope stay anonymous."""
+def describe(results: list[RecordResult], user: Any, ws: Optional[Workspace] = None) -> list[ResultRow]:
+    """Join results with the visible records' graduates; ids outside the scope stay anonymous."""
+    ws = ws or source()
     ids = [r.id for r in results]
     names: dict[int, tuple[str, str]] = {}
-    scope = scope_clause(Graduate, user)
     for start in range(0, len(ids), CHUNK):
-        chunk = ids[start:start + CHUNK]
-        for record_id, student_no, name in db.session.execute(
-                select(Graduate.id, Graduate.student_no, Graduate.name).where(Graduate.id.in_(chunk), scope)):
+        for record_id, student_no, name, _user in db.session.execute(owned_ids(ws, ids[start:start + CHUNK], user)):
             names[record_id] = (student_no, name)
     rows = []
     for r in results:
         student_no, name = names.get(r.id, ("", ""))
-        state = SOURCE_INFO.label(r.to_state) if r.to_state else ""
+        state = ws.workflow.label(r.to_state) if r.to_state else ""
         rows.append(ResultRow(r.id, student_no, name, r.ok, r.reason or "", state))
     rows.sort(key=lambda row: row.ok)  # skipped first: they need attention
     return rows

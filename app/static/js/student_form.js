@@ -111,30 +111,6 @@
     el.focus();
   });
 
-  // 提交审核 locks the form: ask first, saying what happens next (without script the button submits directly).
-  var submitButton = document.getElementById("gems-submit");
-  var dialog = document.getElementById("gems-submit-confirm");
-  var confirmed = false;
-  if (submitButton && dialog && window.jQuery && window.jQuery.fn.modal) {
-    form.addEventListener("submit", function (event) {
-      if (confirmed || event.submitter !== submitButton) { return; }
-      event.preventDefault();
-      window.jQuery(dialog).modal("show");
-    });
-    window.jQuery(dialog).on("shown.bs.modal", function () {
-      document.getElementById("gems-submit-confirmed").focus();
-    });
-    document.getElementById("gems-submit-confirmed").addEventListener("click", function () {
-      confirmed = true;
-      window.jQuery(dialog).modal("hide");
-      if (form.requestSubmit) { form.requestSubmit(submitButton); return; }
-      var action = document.createElement("input");
-      action.type = "hidden"; action.name = "action"; action.value = "submit";
-      form.appendChild(action);
-      form.submit();
-    });
-  }
-
   // the problem list's links move the focus into the field, not only the scroll position
   var summary = document.getElementById("gems-problems");
   if (summary) {

@@ -15,22 +15,19 @@ from app.extensions import db
 from app.models.change import ChangeRequest
 from app.models.graduate import Graduate
 from app.scope import scope_clause
-from app.security.errors import bounded_int
 from app.security.pii import show_id, show_phone
 from app.security.roles import role_names
 from app.services import audit, source_form
 from app.services.comparison import compare
-from app.services.review import batch
 from app.services.review.history import history
+from app.services.review.source import SOURCE
 from app.timeutil import utcnow
 from app.views.review import PERMISSIONS
+from app.views.review.decisions import buttons, decide_posted
 from app.workflows.change_request import CHANGE_REQUEST
 from app.workflows.change_request import SUBMITTED as CR_SUBMITTED
-from app.workflows.engine import WorkflowError, fire_many, why_not
+from app.workflows.engine import WorkflowError, fire_many
 from app.workflows.source_info import SOURCE_INFO
-
-# the buttons a reviewer may see on a record, in this order; each is enabled or disabled with the engine's reason
-BUTTONS = ("submit_for_student", "approve", "reject", "reopen")
 
 
 def load(pk: int) -> Graduate:
@@ -42,20 +39,6 @@ def load(pk: int) -> Graduate:
     if graduate is None:
         abort(404)
     return graduate
-
-
-def buttons(graduate: Graduate) -> list[tuple[str, Any, str | None]]:
-    """(name, label, why disabled or None) for each workflow button; "approve" is at this reviewer's level."""
-    roles = role_names(g.user)
-    out = []
-    for name in BUTTONS:
-        trigger = batch.approve_trigger(graduate.status, roles) if name == "approve" else name
-        transition = SOURCE_INFO.transitions[trigger]
-        if name in ("reopen", "submit_for_student") and (
-                not roles & transition.roles or graduate.status not in transition.sources):
-            continue  # situational actions appear only where they apply; approve/reject always show, maybe disabled
-        out.append((name, transition.label, why_not(SOURCE_INFO, trigger, graduate, g.user)))
-    return out
 
 
 class SourceDetailView(BaseView):
@@ -80,7 +63,7 @@ class SourceDetailView(BaseView):
             "review/detail.html", title=_l("Source information"), graduate=graduate, comparisons=comparisons,
             requests=requests, cr_label=CHANGE_REQUEST.label, cr_pending=CR_SUBMITTED, changes=changes,
             reviews=reviews, editable=editable, values=values, errors={}, sections=source_form.SECTIONS,
-            fields_of=source_form.fields_of, buttons=buttons(graduate), status_label=SOURCE_INFO.label,
+            fields_of=source_form.fields_of, buttons=buttons(graduate, SOURCE), status_label=SOURCE_INFO.label,
             id_shown=show_id(graduate.id_number), mobile_shown=show_phone(graduate.mobile),
             home_phone_shown=show_phone(graduate.home_phone), problems=source_form.problems(values),
             display=source_form.readonly_display(graduate),
@@ -91,20 +74,7 @@ class SourceDetailView(BaseView):
     def decide(self, pk: int) -> Any:
         """The record page's buttons: same engine, same rules, same audit as the batch and the API."""
         graduate = load(pk)
-        name = request.form.get("decision", "")
-        version = request.form.get("version", type=bounded_int)
-        try:
-            if name not in batch.ACTIONS:
-                abort(400)
-            result = batch.decide(name, [pk], g.user, request.form.get("remark", ""), {pk: version}).results[0]
-        except WorkflowError as exc:
-            flash(str(exc), "danger")
-            return redirect(url_for("SourceDetailView.detail", pk=pk))
-        if result.ok:
-            flash(_("%(name)s: now %(state)s.", name=graduate.name, state=SOURCE_INFO.label(result.to_state)), "success")
-        else:
-            flash(result.reason, "warning")
-        return redirect(url_for("SourceDetailView.detail", pk=pk))
+        return decide_posted(SOURCE, pk, graduate.name, url_for("SourceDetailView.detail", pk=pk))
 
     @expose("/<int:pk>/edit", methods=["POST"])
     @has_access
