@@ -231,3 +231,10 @@ def test_record_defaults_to_no_target(own: Session) -> None:
     audit.record("only.action", session=own, actor=(None, "cli", "local"))
     [row] = _rows(own)
     assert (row.action, row.target_type, row.target_id, row.detail) == ("only.action", "", "", "{}")
+
+
+def test_record_writes_the_actor_it_is_given_not_the_request_user(own: Session) -> None:
+    """A background job records for the user who started it: the actor passed in, never the ambient one."""
+    audit.record("job.done", "import_job", 7, session=own, actor=(42, "赵老师", "10.1.2.3"))
+    [row] = _rows(own)
+    assert (row.actor_id, row.actor_name) == (42, "赵老师")
