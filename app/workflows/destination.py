@@ -4,7 +4,7 @@ from the configurable list on rejection. An approval makes the version current (
 from __future__ import annotations
 
 import datetime
-from typing import Any, Optional
+from typing import Any, Iterable, Optional
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
@@ -49,24 +49,25 @@ def cohort_closed(cohort: Any, today: Optional[datetime.date] = None) -> Optiona
     return None
 
 
+def closed_cohorts(cohort_ids: Iterable[int]) -> dict[int, Optional[str]]:
+    """Why each cohort is frozen as committed now (None when open), its row share-locked until the caller commits:
+    a plan lock taken meanwhile waits for this transaction, one committed before is what is read (FOR SHARE is a
+    no-op on SQLite, whose one writer serialises anyway). Every write to destinations checks through here."""
+    ids = sorted(set(cohort_ids))
+    if not ids:
+        return {}
+    rows = db.session.execute(select(Cohort).where(Cohort.id.in_(ids)).order_by(Cohort.id).with_for_update(read=True)
+                              .execution_options(populate_existing=True)).scalars()
+    return {cohort.id: cohort_closed(cohort) for cohort in rows}
+
+
 def _cohort_open(row: Destination, ctx: FireContext) -> Optional[str]:
-    """The cohort as committed now, its row share-locked until this decision commits: a plan lock taken while a
-    batch runs waits for the batch, and a batch starting after the lock sees it (never a decision slipping past)."""
-    cohort = row.graduate.cohort
-    if cohort is not None:
-        _share_lock(cohort, ctx)
-    return cohort_closed(cohort)
-
-
-def _share_lock(cohort: Any, ctx: FireContext) -> None:
-    """Once per cohort and call: SELECT ... FOR SHARE (no-op on SQLite, whose one writer serialises anyway), then
-    reload the lock columns so a lock committed meanwhile is what the guard reads."""
-    seen: set[int] = ctx.__dict__.setdefault("_gems_locked_cohorts", set())
-    if cohort.id in seen:
-        return
-    seen.add(cohort.id)
-    db.session.execute(select(Cohort.id).where(Cohort.id == cohort.id).with_for_update(read=True))
-    db.session.refresh(cohort, ["plan_locked", "change_deadline"])
+    """The engine's guard: each cohort is locked and read once per call (the answers are kept on the context)."""
+    cohort_id = row.graduate.cohort_id
+    known: dict[int, Optional[str]] = ctx.__dict__.setdefault("_gems_closed_cohorts", {})
+    if cohort_id not in known:
+        known.update(closed_cohorts([cohort_id]))
+    return known.get(cohort_id)
 
 
 def _source_complete(row: Destination, ctx: FireContext) -> Optional[str]:
@@ -160,4 +161,4 @@ def build(levels: int = 2) -> Workflow:
 DESTINATION = LevelledWorkflow(build)  # one or two levels: the school's setting (app.services.review.levels)
 
 __all__ = ["CENTRAL", "COMPLETE", "DECISION_LABELS", "DESTINATION", "DRAFT", "REJECTED", "REVIEWERS", "SECONDARY",
-           "build", "cohort_closed", "decision_level", "local_today", "swap_current"]
+           "build", "closed_cohorts", "cohort_closed", "decision_level", "local_today", "swap_current"]

@@ -22,6 +22,7 @@ from app.models.org import Cohort, Department, Major
 from app.models.plan import PlanConfirmation, PlanLockEvent, StatRefresh, StatRollup, StatSnapshot
 from app.models.reference import DestinationCode
 from app.models.user import User
+from tests.workflows import destination_world
 from tests.workflows.test_source_info import make_graduate
 
 PREFIX = "PL"
@@ -74,12 +75,7 @@ SPECS = _specs()
 
 
 def cohort() -> Cohort:
-    row = db.session.execute(select(Cohort).where(Cohort.year == YEAR)).scalar()
-    if row is None:
-        row = Cohort(year=YEAR, name=f"{YEAR}届", is_current=False)
-        db.session.add(row)
-        db.session.commit()
-    return row
+    return destination_world.cohort(YEAR)
 
 
 def code(value: str) -> DestinationCode:

@@ -7,36 +7,28 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
 from app.extensions import db
 from app.models.destination import Destination
-from app.models.graduate import Graduate
 from app.models.org import Cohort
 from app.models.user import User
 from app.services.review import batch
 from app.services.review.workspace import get
 from app.workflows.destination import cohort_closed
-from tests.views.review_helpers import make_destinations
+from tests.views.review_helpers import make_destinations, remove_destinations
+from tests.workflows.destination_world import cohort
 
 YEAR = 2095  # a cohort no other test uses
 PREFIX = "DBL"
 
 
 def _cohort() -> Cohort:
-    row = db.session.execute(select(Cohort).where(Cohort.year == YEAR)).scalar()
-    if row is None:
-        row = Cohort(year=YEAR, name=f"{YEAR}届", is_current=False)
-        db.session.add(row)
-        db.session.commit()
-    return row
+    return cohort(YEAR)
 
 
 def _clean() -> None:
-    db.session.rollback()
-    ours = select(Graduate.id).where(Graduate.student_no.like(f"{PREFIX}%"))
-    db.session.execute(delete(Destination).where(Destination.graduate_id.in_(ours)))
-    db.session.execute(delete(Graduate).where(Graduate.student_no.like(f"{PREFIX}%")))
+    remove_destinations(PREFIX)
     row = _cohort()
     row.plan_locked, row.change_deadline = False, None
     db.session.commit()

@@ -19,8 +19,7 @@ from tests.conftest import Browser
 from tests.workflows import destination_world as world
 from tests.workflows.destination_world import code, cohort, destination, graduate
 
-student_id, dctx = world.student_id, world.dctx
-PASSWORD = "Ds@12345678"
+student_id, dctx, student = world.student_id, world.dctx, world.student
 
 
 def who(name: str) -> User:
@@ -45,14 +44,6 @@ def lock(on: bool) -> None:
     db.session.commit()
 
 
-@pytest.fixture()
-def student(app: Any, dctx: Any, student_id: int) -> Browser:
-    user = db.session.get(User, student_id)
-    user.must_change_password = False
-    db.session.commit()
-    b = Browser(app.test_client())
-    b.login_proven(user.username, PASSWORD)
-    return b
 
 
 REVIEW = [("approve_college", "secondary", "college_a", ""), ("approve_school", "central", "school", ""),

@@ -3,31 +3,19 @@ save / submit / read-only while reviewed / editable after rejection, one change 
 from __future__ import annotations
 
 import re
-from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from app.extensions import db
 from app.models.destination import Destination
-from app.models.user import User
 from tests.conftest import Browser
 from tests.workflows import destination_world as world
 from tests.workflows.destination_world import code, cohort, destination, graduate
 
-student_id, dctx = world.student_id, world.dctx
-PASSWORD = "Ds@12345678"
+student_id, dctx, student = world.student_id, world.dctx, world.student
 URL = "/student/destination/"
 
 
-@pytest.fixture()
-def student(app: Any, dctx: Any, student_id: int) -> Browser:
-    user = db.session.get(User, student_id)
-    user.must_change_password = False
-    db.session.commit()
-    b = Browser(app.test_client())
-    b.login_proven(user.username, PASSWORD)
-    return b
 
 
 def page(b: Browser) -> str:

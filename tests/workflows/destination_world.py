@@ -23,13 +23,15 @@ from app.services.accounts import hash_password
 from tests.workflows.test_source_info import make_graduate
 
 PREFIX = "DS"
+PASSWORD = "Ds@12345678"  # the own student account's
 YEAR = 2091  # a cohort of the tests' own: its default change deadline (2091-08-31) is years ahead
 
 
-def cohort() -> Cohort:
-    row = db.session.execute(select(Cohort).where(Cohort.year == YEAR)).scalar()
+def cohort(year: int = YEAR) -> Cohort:
+    """A cohort of the tests' own (created on first use); other files pass a year nobody else uses."""
+    row = db.session.execute(select(Cohort).where(Cohort.year == year)).scalar()
     if row is None:
-        row = Cohort(year=YEAR, name=f"{YEAR}届", is_current=False)
+        row = Cohort(year=year, name=f"{year}届", is_current=False)
         db.session.add(row)
         db.session.commit()
     return row
@@ -38,7 +40,7 @@ def cohort() -> Cohort:
 def new_student(department_id: int) -> int:
     user = User(username=f"ds{uuid.uuid4().hex[:10]}", first_name="去向测试", last_name="",
                 email=f"ds{uuid.uuid4().hex[:8]}@test.gems.invalid", active=True, department_id=department_id,
-                password=hash_password("Ds@12345678"), roles=[current_app.appbuilder.sm.find_role(STUDENT)])
+                password=hash_password(PASSWORD), roles=[current_app.appbuilder.sm.find_role(STUDENT)])
     db.session.add(user)
     db.session.commit()
     return user.id
@@ -94,3 +96,16 @@ def destination(grad: Graduate, status: str = "draft", code_value: Optional[str]
     db.session.add(row)
     db.session.commit()
     return row
+
+
+@pytest.fixture()
+def student(app: Any, dctx: Any, student_id: int) -> Any:
+    """The own student account, signed in through the login form (its password needs no change)."""
+    from tests.conftest import Browser
+
+    user = db.session.get(User, student_id)
+    user.must_change_password = False
+    db.session.commit()
+    b = Browser(app.test_client())
+    b.login_proven(user.username, PASSWORD)
+    return b

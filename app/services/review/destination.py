@@ -13,7 +13,6 @@ from app.formatters import yes_no
 from app.models.destination import VERSION_KINDS, Destination
 from app.models.employer import Employer
 from app.models.graduate import Graduate
-from app.models.org import Cohort
 from app.models.reference import Country, DestinationCode, JobCategory
 from app.services.reference import division_full_name
 from app.services.review.batch_fields import BatchField, check_date
@@ -22,7 +21,7 @@ from app.services.review.destination_export import NATIONAL_SETS
 from app.services.review.plan_filters import PLAN_FILTERS, working
 from app.services.review.workspace import Workspace, register
 from app.validation.result import Check
-from app.workflows.destination import COMPLETE, DESTINATION, cohort_closed
+from app.workflows.destination import COMPLETE, DESTINATION, closed_cohorts
 
 D = Destination
 GRADUATE_KEYS = ("student_no", "name", "gender", "id_number", "department", "major", "major_code", "cohort",
@@ -79,12 +78,10 @@ def live() -> Any:
 
 def closed(ids: list[int]) -> dict[int, str]:
     """EMP-4/PLAN-1 for writes outside the engine (batch modify): a locked plan or a passed change deadline refuses
-    each of its records with the lock's message. The cohorts are share-locked, as the engine's guard does."""
+    each of its records with the lock's message, through the engine guard's own check (closed_cohorts)."""
     owners = dict(db.session.execute(select(D.id, Graduate.cohort_id).join(Graduate, Graduate.id == D.graduate_id)
                                      .where(D.id.in_(ids))).all())
-    cohorts = db.session.execute(select(Cohort).where(Cohort.id.in_(set(owners.values()))).order_by(Cohort.id)
-                                 .with_for_update(read=True).execution_options(populate_existing=True)).scalars()
-    why = {cohort.id: cohort_closed(cohort) for cohort in cohorts}
+    why = closed_cohorts(owners.values())
     return {record: why[cohort] for record, cohort in owners.items() if why.get(cohort)}
 
 
