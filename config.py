@@ -134,6 +134,11 @@ class Config:
     GEMS_WARN_FLEX_POINTS = float(_env("GEMS_WARN_FLEX_POINTS", "0.10"))  # ... and this many points above it
     GEMS_WARN_MIN_GRADUATES = int(_env("GEMS_WARN_MIN_GRADUATES", "20"))  # smaller colleges are not judged
     GEMS_WARN_EMPLOYER_GRADUATES = int(_env("GEMS_WARN_EMPLOYER_GRADUATES", "10"))
+    # the destination codes agreements write (looked up in the destination_code table, never used as numbers):
+    # an archived agreement is 签就业协议形式就业, a terminated one leaves its graduate 待就业 until they register another
+    GEMS_AGREEMENT_CODE = _env("GEMS_AGREEMENT_CODE", "10")
+    GEMS_UNPLACED_CODE = _env("GEMS_UNPLACED_CODE", "70")
+    GEMS_INVITATION_DAYS = int(_env("GEMS_INVITATION_DAYS", "14"))  # an invitation's default answer-by time
 
     GEMS_DEMO_PASSWORD = _env("GEMS_DEMO_PASSWORD", "Gems@2026demo")
     GEMS_DEMO_GRADUATES = int(_env("GEMS_DEMO_GRADUATES", "3000"))

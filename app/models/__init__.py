@@ -1,10 +1,18 @@
 """All GEMS models, imported here so Alembic and FAB see one metadata."""
 from __future__ import annotations
 
+from app.models.agreement import (
+    Agreement,
+    AgreementEvidence,
+    AgreementNumber,
+    NumberRequest,
+    OutOfProvinceApplication,
+    SigningStatus,
+)
 from app.models.audit import AuditHead, AuditLog
 from app.models.change import ChangeRequest, Evidence
 from app.models.destination import Destination, DestinationEvidence
-from app.models.employer import Employer
+from app.models.employer import Employer, EmployerRegisterEntry
 from app.models.graduate import Graduate
 from app.models.notification import Notification
 from app.models.org import Cohort, Department, DepartmentKind, Major
@@ -17,15 +25,21 @@ from app.models.reference import (
     EmployerNature,
     Industry,
     JobCategory,
+    NumberRequestReason,
     RejectionReason,
+    TerminationReason,
 )
 from app.models.registry import ImportJob, RegistryRecord
 from app.models.security import LoginThrottle
 from app.models.supplementary import SupplementaryReport
+from app.models.termination import Termination, TerminationEvidence
 from app.models.user import User
 from app.models.workflow_setting import WorkflowSetting
 
 __all__ = [
+    "Agreement",
+    "AgreementEvidence",
+    "AgreementNumber",
     "AuditHead",
     "AuditLog",
     "ChangeRequest",
@@ -38,6 +52,7 @@ __all__ = [
     "DestinationEvidence",
     "Employer",
     "EmployerNature",
+    "EmployerRegisterEntry",
     "Evidence",
     "Graduate",
     "ImportJob",
@@ -46,16 +61,23 @@ __all__ = [
     "LoginThrottle",
     "Major",
     "Notification",
+    "NumberRequest",
+    "NumberRequestReason",
+    "OutOfProvinceApplication",
     "PlanConfirmation",
     "PlanLockEvent",
     "ReconcileDifference",
     "ReconcileRun",
     "RegistryRecord",
     "RejectionReason",
+    "SigningStatus",
     "StatRefresh",
     "StatRollup",
     "StatSnapshot",
     "SupplementaryReport",
+    "Termination",
+    "TerminationEvidence",
+    "TerminationReason",
     "User",
     "UserPreference",
     "WorkflowSetting",

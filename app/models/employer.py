@@ -6,7 +6,7 @@ from typing import Optional
 
 from flask_appbuilder import Model
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import DateTime, ForeignKey, Integer, String
+from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from app.models.reference import EmployerNature, Industry
@@ -48,6 +48,13 @@ class Employer(Model):
                                                           info={"label": _l("Merged into")})
     merged_into: Mapped[Optional[Employer]] = relationship(remote_side="Employer.id")
     created_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime, default=utcnow)
+    # AGR-7: a self-registration is approved or refused (with the reason) by the school through the engine
+    version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
+    self_registered: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False, server_default="0")
+    decision_remark: Mapped[Optional[str]] = mapped_column(Text)
+    decided_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
+    decided_by: Mapped[Optional[str]] = mapped_column(String(64))
+    updated_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
 
     @validates("credit_code", "region_code", "address", "contact_name", "contact_mobile")
     def _empty_is_none(self, _key: str, value: Optional[str]) -> Optional[str]:
@@ -57,3 +64,18 @@ class Employer(Model):
 
     def __repr__(self) -> str:
         return self.name
+
+
+class EmployerRegisterEntry(Model):
+    """One unit of the verified-unit register the school imports (AGR-5, seed 004 §10.4): every employer is shown
+    as matching an entry exactly, differing from it (same code, other name, or the reverse) or absent."""
+
+    __tablename__ = "employer_register_entry"
+    __label__ = _l("Verified unit register")
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False, index=True)
+    credit_code: Mapped[Optional[str]] = mapped_column(String(18), index=True)
+    status: Mapped[Optional[str]] = mapped_column(String(40))  # 存续 / 注销 / 吊销 … as the register says
+    batch: Mapped[Optional[str]] = mapped_column(String(40))
+    imported_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime, default=utcnow)

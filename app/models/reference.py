@@ -116,4 +116,24 @@ class Country(ReferenceMixin, Model):
     numeric: Mapped[Optional[str]] = mapped_column(String(3))
 
 
-REFERENCE_MODELS: tuple[Any, ...] = (DestinationCode, EmployerNature, Industry, JobCategory, RejectionReason, Country)
+class NumberRequestReason(ReferenceMixin, Model):
+    """Why a graduate asks for a new agreement number (协议污损, 协议丢失, 解约领新协议 …)."""
+
+    __tablename__ = "number_request_reason"
+    __label__ = _l("Number request reasons")
+
+
+TERMINATION_SIDES = {"graduate": _l("The graduate's reason"), "employer": _l("The employer's reason")}
+
+
+class TerminationReason(ReferenceMixin, Model):
+    """Why an agreement is terminated (继续深造, 家庭原因 … 单位违约); `side` is whose reason it is."""
+
+    __tablename__ = "termination_reason"
+    __label__ = _l("Termination reasons")
+
+    side: Mapped[str] = mapped_column(String(10), default="graduate", nullable=False)  # graduate / employer
+
+
+REFERENCE_MODELS: tuple[Any, ...] = (DestinationCode, EmployerNature, Industry, JobCategory, RejectionReason, Country,
+                                     NumberRequestReason, TerminationReason)

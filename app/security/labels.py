@@ -90,6 +90,16 @@ VIEW_LABELS: dict[str, Any] = {
     "EmployerLookup": _l("Employer lookup"),
 }
 
+
+def _merge_parts() -> None:
+    """Labels the agreements issue's parts declare beside their views (app.security.grants)."""
+    from app.security.grants import part_labels
+
+    VIEW_LABELS.update(part_labels())
+
+
+_merge_parts()
+
 # model class names -> what one record is called, for FAB's generated titles ("Add Graduate")
 MODEL_LABELS: dict[str, Any] = {
     "Graduate": _l("graduate"),

@@ -15,6 +15,15 @@ MENU_ROLES: dict[str, frozenset[str]] = {
 }
 
 
+def _merge_parts() -> None:
+    from app.security.grants import part_menus
+
+    MENU_ROLES.update(part_menus())
+
+
+_merge_parts()
+
+
 def serves(name: str, user: Any) -> bool:
     """False when the entry is declared for roles the user holds none of."""
     wanted = MENU_ROLES.get(name)

@@ -33,7 +33,7 @@ _REVIEW = {  # SRC-8 … SRC-12: the reviewer's workspace, its exports and its R
 }
 
 _REFERENCE_VIEWS = ("DestinationCodes", "EmployerNatures", "Industries", "JobCategories", "RejectionReasons",
-                    "Countries")
+                    "Countries", "NumberRequestReasons", "TerminationReasons")
 _REFERENCE_FULL = {  # 基础数据 (issue 10): the school maintains code tables and employers
     "ReferenceData": ("menu_access",),
     **dict.fromkeys(_REFERENCE_VIEWS, _READ + ("can_add", "can_edit", "can_delete")),
@@ -134,6 +134,19 @@ ROLE_GRANTS: dict[str, dict[str, Iterable[str]]] = {
         **_SELF_SERVICE,
     },
 }
+
+
+def _merge_parts() -> None:
+    """The agreements issue's screens declare their grants beside their views (app.security.grants)."""
+    from app.security.grants import part_grants
+
+    for role, grants in part_grants().items():
+        for view, permissions in grants.items():
+            mine = ROLE_GRANTS.setdefault(role, {})
+            mine[view] = tuple(dict.fromkeys((*mine.get(view, ()), *permissions)))
+
+
+_merge_parts()
 
 
 def role_names(user) -> frozenset[str]:  # noqa: ANN001

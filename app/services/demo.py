@@ -160,6 +160,9 @@ def load_demo(graduate_count: int, reviews: bool = False) -> str:
     _account("school", "就业指导中心 王老师", SCHOOL, school, password)
     _account("college_a", "计算机学院 李老师", COLLEGE, colleges[0], password)
     _account("college_b", "经管学院 张老师", COLLEGE, colleges[1], password)
+    from app.services.demo_employers import seed_employer_accounts
+
+    seed_employer_accounts(password)  # employer_a, employer_b (issue 12)
     db.session.flush()
     for college in colleges[:2]:
         graduates = db.session.execute(
@@ -181,4 +184,7 @@ def load_demo(graduate_count: int, reviews: bool = False) -> str:
         from app.services.demo_destinations import seed_destinations
 
         report += f" ({seed_destinations()})"
+        from app.services.demo_agreements import seed_agreements
+
+        report += f" ({seed_agreements()})"
     return report

@@ -11,7 +11,16 @@ import pycountry
 from sqlalchemy import select
 
 from app.extensions import db
-from app.models.reference import Country, DestinationCode, EmployerNature, Industry, JobCategory, RejectionReason
+from app.models.reference import (
+    Country,
+    DestinationCode,
+    EmployerNature,
+    Industry,
+    JobCategory,
+    NumberRequestReason,
+    RejectionReason,
+    TerminationReason,
+)
 
 DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "reference_codes.json"
 DESTINATION_FIELDS = ("placed", "rate_group", "rate_group_2021", "form_kind")
@@ -92,6 +101,10 @@ def seed_reference_data() -> dict[str, int]:
         "rejection_reason": _add_missing(RejectionReason, [{"code": c, "name": n, "needs_text": t}
                                                            for c, n, t in seed["rejection_reasons"]]),
         "country": _countries(seed["countries"]),
+        "number_request_reason": _add_missing(NumberRequestReason, [{"code": c, "name": n}
+                                                                    for c, n in seed["number_request_reasons"]]),
+        "termination_reason": _add_missing(TerminationReason, [{"code": c, "name": n, "side": side}
+                                                               for c, n, side in seed["termination_reasons"]]),
     }
     db.session.flush()
     return added

@@ -20,12 +20,15 @@ from app.models.reference import (
     FORM_KINDS,
     RATE_GROUPS,
     RATE_GROUPS_2021,
+    TERMINATION_SIDES,
     Country,
     DestinationCode,
     EmployerNature,
     Industry,
     JobCategory,
+    NumberRequestReason,
     RejectionReason,
+    TerminationReason,
 )
 from app.security.errors import optional_int
 from app.services import audit
@@ -45,6 +48,7 @@ LABELS = {
     "form_kind": _l("Form fields needed"),
     "evidence": _l("Evidence needed"),
     "needs_text": _l("Needs the reviewer's own words"),
+    "side": _l("Whose reason"),
     "alpha_3": _l("Alpha-3 code"),
     "numeric": _l("Numeric code"),
 }
@@ -228,8 +232,21 @@ CountryModelView = code_table_view(Country, "Countries", _l("Country or region")
                                    listed=["code", "alpha_3", "name", "sort_order", "active"],
                                    search_columns=["code", "alpha_3", "name", "active"])
 
+NumberRequestReasonModelView = code_table_view(NumberRequestReason, "NumberRequestReasons",
+                                               _l("Number request reason"), "fa-refresh")
+TerminationReasonModelView = code_table_view(TerminationReason, "TerminationReasons", _l("Termination reason"),
+                                             "fa-chain-broken", shown=["code", "name", "side", "sort_order", "active"],
+                                             formatters_columns={"side": word_of(TERMINATION_SIDES)},
+                                             add_form_extra_fields={"side": SelectField(
+                                                 LABELS["side"], choices=vocabulary(TERMINATION_SIDES),
+                                                 validators=[DataRequired()], widget=Select2Widget())},
+                                             edit_form_extra_fields={"side": SelectField(
+                                                 LABELS["side"], choices=vocabulary(TERMINATION_SIDES),
+                                                 validators=[DataRequired()], widget=Select2Widget())})
+
 REFERENCE_VIEWS = (DestinationCodeModelView, EmployerNatureModelView, IndustryModelView, JobCategoryModelView,
-                   RejectionReasonModelView, CountryModelView)
+                   RejectionReasonModelView, CountryModelView, NumberRequestReasonModelView,
+                   TerminationReasonModelView)
 
 
 def register_reference_views(appbuilder: Any) -> None:

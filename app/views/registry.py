@@ -6,6 +6,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.security.views import StaffAccountModelView
 from app.views.accounts import GrantRolesView
+from app.views.agreements import register_agreement_views
 from app.views.audit import AuditLogModelView
 from app.views.changes import ChangeRequestModelView, StudentChangeRequestsView
 from app.views.evidence import EvidenceView
@@ -90,6 +91,7 @@ def register_views(appbuilder: AppBuilder) -> None:
     register_reference_views(appbuilder)  # 基础数据: code tables and employers (issue 10)
     register_national_views(appbuilder)  # 就业方案: plan download, proof zip, reconciliation (issue 10)
     register_plan_views(appbuilder)  # 就业方案: lock, placement statistics, the graduate's confirmation (issue 10)
+    register_agreement_views(appbuilder)  # 三方协议, 解约, employer portal (issue 12)
     appbuilder.add_api(DepartmentApi)
     appbuilder.add_api(GraduateApi)
     appbuilder.add_api(SourceReviewApi)

@@ -61,7 +61,7 @@ def closed_cohorts(cohort_ids: Iterable[int]) -> dict[int, Optional[str]]:
     return {cohort.id: cohort_closed(cohort) for cohort in rows}
 
 
-def _cohort_open(row: Destination, ctx: FireContext) -> Optional[str]:
+def cohort_open(row: Any, ctx: FireContext) -> Optional[str]:
     """The engine's guard: each cohort is locked and read once per call (the answers are kept on the context)."""
     cohort_id = row.graduate.cohort_id
     known: dict[int, Optional[str]] = ctx.__dict__.setdefault("_gems_closed_cohorts", {})
@@ -110,7 +110,7 @@ def _rejection(ctx: FireContext) -> dict[str, Any]:
     return {"rejection_reasons": ",".join(codes) or None, "rejection_text": ctx.extra.get("reason_text") or None}
 
 
-_cohort_open.description = _l("The cohort's plan is not locked and its change deadline has not passed")  # type: ignore[attr-defined]  # noqa: E501
+cohort_open.description = _l("The cohort's plan is not locked and its change deadline has not passed")  # type: ignore[attr-defined]  # noqa: E501
 _source_complete.description = _l("The graduate's source information is complete")  # type: ignore[attr-defined]
 _form_valid.description = _l("The form has what the destination code needs, with its evidence")  # type: ignore[attr-defined]  # noqa: E501
 _reasons_picked.description = _l("One or more reasons are picked from the list")  # type: ignore[attr-defined]
@@ -151,7 +151,7 @@ def build(levels: int = 2) -> Workflow:
     workflow = two_level_review(
         "destination", Destination, levels=levels, title=_l("Destination registration"),
         state_labels={DRAFT: _l("Not submitted")},
-        guards=(_cohort_open,), submit_guards=(_source_complete, _form_valid), reject_guards=(_reasons_picked,),
+        guards=(cohort_open,), submit_guards=(_source_complete, _form_valid), reject_guards=(_reasons_picked,),
         reopen_guards=(_only_current_reopens,), reject_sets=_rejection, clears=("rejection_reasons", "rejection_text"),
     )
     workflow.after_fire.append(make_current)
@@ -161,4 +161,4 @@ def build(levels: int = 2) -> Workflow:
 DESTINATION = LevelledWorkflow(build)  # one or two levels: the school's setting (app.services.review.levels)
 
 __all__ = ["CENTRAL", "COMPLETE", "DECISION_LABELS", "DESTINATION", "DRAFT", "REJECTED", "REVIEWERS", "SECONDARY",
-           "build", "closed_cohorts", "cohort_closed", "decision_level", "local_today", "swap_current"]
+           "build", "closed_cohorts", "cohort_closed", "cohort_open", "decision_level", "local_today", "swap_current"]

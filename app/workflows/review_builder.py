@@ -109,6 +109,42 @@ def base_refusals(levels: int) -> dict[tuple[str, str], Any]:
     return refusals
 
 
+def first_level(levels: int) -> str:
+    """Where a submission waits first: the college (二级待审), or the school when it reviews alone."""
+    return SECONDARY if levels == 2 else CENTRAL
+
+
+def review_steps(
+    levels: int,
+    approved: str,
+    rejected: str,
+    labels: Mapping[str, Any],
+    *,
+    guards: Iterable[Guard] = (),
+    school_guards: Iterable[Guard] = (),
+    reject_guards: Iterable[Guard] = (),
+    reject_sets: Optional[Sets] = None,
+    approve_sets: Optional[Sets] = None,
+) -> list[Transition]:
+    """The review part every reviewed workflow shares: college approval (two levels), school approval to `approved`,
+    rejection to `rejected` with a mandatory reason (a college only at its own level), each writing its level's
+    decision columns. Reviewed forms, agreements and terminations all take their review from here."""
+    common = tuple(guards)
+    pending = (SECONDARY, CENTRAL) if levels == 2 else (CENTRAL,)
+    steps = []
+    if levels == 2:
+        steps.append(Transition("approve_college", (SECONDARY,), CENTRAL, frozenset({COLLEGE}),
+                                labels["approve_college"], guards=common, sets=decision_sets("approved", "college")))
+    steps += [
+        Transition("approve_school", (CENTRAL,), approved, frozenset({SCHOOL, ADMIN}), labels["approve_school"],
+                   guards=common + tuple(school_guards), sets=decision_sets("approved", "school", extra=approve_sets)),
+        Transition("reject", pending, rejected, REVIEWERS, labels["reject"], requires_reason=True,
+                   guards=common + ((_college_rejects_only_its_level,) if levels == 2 else ()) + tuple(reject_guards),
+                   sets=decision_sets("rejected", extra=reject_sets)),
+    ]
+    return steps
+
+
 def two_level_review(
     name: str,
     model: Any,
@@ -143,7 +179,7 @@ def two_level_review(
     if levels == 1:
         states.pop(SECONDARY)
         states[CENTRAL] = (state_labels or {}).get(CENTRAL, ONE_LEVEL_CENTRAL)
-    first = SECONDARY if levels == 2 else CENTRAL
+    first = first_level(levels)
     pending = (SECONDARY, CENTRAL) if levels == 2 else (CENTRAL,)
     student_and_reviewers = frozenset({STUDENT}) | REVIEWERS
     transitions = [
@@ -152,19 +188,10 @@ def two_level_review(
         Transition("submit_for_student", (DRAFT, REJECTED), first, REVIEWERS, labels["submit_for_student"],
                    guards=submit_checks, sets=submitted),
     ]
-    if levels == 2:
-        transitions.append(Transition("approve_college", (SECONDARY,), CENTRAL, frozenset({COLLEGE}),
-                                      labels["approve_college"], guards=common,
-                                      sets=decision_sets("approved", "college")))
-    transitions += [
-        Transition("approve_school", (CENTRAL,), COMPLETE, frozenset({SCHOOL, ADMIN}), labels["approve_school"],
-                   guards=common, sets=decision_sets("approved", "school")),
-        Transition("reject", pending, REJECTED, REVIEWERS, labels["reject"], requires_reason=True,
-                   guards=common + ((_college_rejects_only_its_level,) if levels == 2 else ()) + tuple(reject_guards),
-                   sets=decision_sets("rejected", extra=reject_sets)),
-        Transition("reopen", (COMPLETE,), DRAFT, frozenset({ADMIN}), labels["reopen"], requires_reason=True,
-                   guards=common + tuple(reopen_guards), sets=new_round),
-    ]
+    transitions += review_steps(levels, COMPLETE, REJECTED, labels, guards=common, reject_guards=reject_guards,
+                                reject_sets=reject_sets)
+    transitions.append(Transition("reopen", (COMPLETE,), DRAFT, frozenset({ADMIN}), labels["reopen"],
+                                  requires_reason=True, guards=common + tuple(reopen_guards), sets=new_round))
     editable = {DRAFT: student_and_reviewers, REJECTED: student_and_reviewers}
     editable.update(dict.fromkeys(pending, REVIEWERS))
     return Workflow(name=name, title=title, model=model, states=states, initial=DRAFT, transitions=transitions,
@@ -201,4 +228,5 @@ class LevelledWorkflow:
 
 
 __all__ = ["CENTRAL", "LevelledWorkflow", "COMPLETE", "DECISION_LABELS", "DRAFT", "REJECTED", "REVIEWERS", "SECONDARY",
-           "decision_level", "decision_sets", "round_sets", "two_level_review"]
+           "TRIGGER_LABELS", "decision_level", "decision_sets", "first_level", "review_steps", "round_sets",
+           "two_level_review"]

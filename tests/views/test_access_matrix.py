@@ -59,6 +59,21 @@ OWNERSHIP: dict[str, dict[str, str]] = {
     "stat_refresh": {"everyone": "yes"},
     "reconcile_run": {},
     "reconcile_difference": {},
+    "number_request_reason": {"everyone": "yes"},
+    "termination_reason": {"everyone": "yes"},
+    "employer_register_entry": {},
+    "agreement_number": {"department": "graduate.department_id", "student": "graduate.user_id"},
+    "number_request": {"department": "graduate.department_id", "student": "graduate.user_id"},
+    "agreement": {"department": "graduate.department_id", "student": "graduate.user_id", "employer": "employer_id"},
+    "agreement_evidence": {"department": "agreement.graduate.department_id", "student": "agreement.graduate.user_id",
+                           "employer": "agreement.employer_id"},
+    "signing_status": {"department": "graduate.department_id", "student": "graduate.user_id"},
+    "out_of_province_application": {"department": "graduate.department_id", "student": "graduate.user_id"},
+    "termination": {"department": "graduate.department_id", "student": "graduate.user_id",
+                    "employer": "agreement.employer_id"},
+    "termination_evidence": {"department": "termination.graduate.department_id",
+                             "student": "termination.graduate.user_id",
+                             "employer": "termination.agreement.employer_id"},
 }
 
 

@@ -1,0 +1,50 @@
+"""AGR-7: an employer's self-registration, approved or refused (with the reason) by the school; approval opens its
+accounts (app.services.employer_registration)."""
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from app.models.employer import APPROVED, EMPLOYER_STATUSES, MERGED, PENDING, REFUSED, Employer
+from app.security.roles import ADMIN, SCHOOL
+from app.timeutil import utcnow
+from app.workflows.base import FireContext, Transition, Workflow
+
+SCHOOL_ROLES = frozenset({SCHOOL, ADMIN})
+
+
+def _decided(ctx: FireContext) -> dict[str, Any]:
+    return {"decision_remark": ctx.remark or None, "decided_at": utcnow(), "updated_at": utcnow(),
+            "decided_by": getattr(ctx.actor, "display_name", None) or getattr(ctx.actor, "username", None)}
+
+
+EMPLOYER_REGISTRATION = Workflow(
+    name="employer_registration",
+    title=_l("Employer registrations"),
+    model=Employer,
+    states=dict(EMPLOYER_STATUSES),
+    initial=PENDING,
+    transitions=[
+        Transition("approve", (PENDING, REFUSED), APPROVED, SCHOOL_ROLES, _l("Approve the registration"),
+                   sets=_decided),
+        Transition("refuse", (PENDING,), REFUSED, SCHOOL_ROLES, _l("Refuse the registration"), requires_reason=True,
+                   sets=_decided),
+    ],
+    refusals={
+        ("approve", APPROVED): _l("This employer is already approved."),
+        ("refuse", APPROVED): _l("This employer is already approved."),
+        ("approve", MERGED): _l("This employer was merged into another one."),
+        ("refuse", MERGED): _l("This employer was merged into another one."),
+    },
+)
+
+
+def _open_accounts(workflow: Workflow, trigger: str, ids: list[Any], ctx: FireContext) -> None:
+    """Approval activates the employer's accounts, refusal keeps them shut; both notify the applicant."""
+    from app.services.employer_registration import after_decision
+
+    after_decision(trigger, ids, ctx)
+
+
+EMPLOYER_REGISTRATION.after_fire.append(_open_accounts)
