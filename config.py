@@ -139,6 +139,7 @@ class Config:
     GEMS_AGREEMENT_CODE = _env("GEMS_AGREEMENT_CODE", "10")
     GEMS_UNPLACED_CODE = _env("GEMS_UNPLACED_CODE", "70")
     GEMS_INVITATION_DAYS = int(_env("GEMS_INVITATION_DAYS", "14"))  # an invitation's default answer-by time
+    GEMS_SCHOOL_CODE = _env("GEMS_SCHOOL_CODE", "10000")  # 院校代码: the {school} part of generated agreement numbers
 
     GEMS_DEMO_PASSWORD = _env("GEMS_DEMO_PASSWORD", "Gems@2026demo")
     GEMS_DEMO_GRADUATES = int(_env("GEMS_DEMO_GRADUATES", "3000"))

@@ -27,7 +27,7 @@ def create_app(config_class: Optional[object] = None) -> Flask:
     logging.getLogger("flask_appbuilder").setLevel(logging.WARNING)
 
     from app import models  # noqa: F401  (one metadata for Alembic and FAB)
-    from app.extensions import appbuilder, db, migrate
+    from app.extensions import db, make_appbuilder, migrate
     from app.services import (
         change_audit,  # noqa: F401  (registers the session listener)
         notify_hooks,
@@ -42,6 +42,7 @@ def create_app(config_class: Optional[object] = None) -> Flask:
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.BASE_DIR / "migrations"), compare_type=True)
+    appbuilder = make_appbuilder()
     with app.app_context():
         appbuilder.init_app(app, db.session)
         from app.security.web import init_web_security

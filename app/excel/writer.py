@@ -1,7 +1,9 @@
-"""Stream exports, error reports and import templates to .xlsx in flat memory, with formula escaping."""
+"""Stream exports and error reports to .xlsx in flat memory (xlsxwriter, constant memory), with formula escaping;
+build import templates (small, with validations) with openpyxl."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import itertools
@@ -12,8 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import IO, Any, Union, overload
 
+import xlsxwriter
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -49,6 +51,11 @@ ID_HEADER_HINTS = (
 )
 TEXT_FORMAT = "@"
 DATE_FORMAT = "yyyy-mm-dd"
+DATETIME_FORMAT = "yyyy-mm-dd h:mm:ss"  # openpyxl's defaults, kept
+TIME_FORMAT = "h:mm:ss"
+DURATION_FORMAT = "[hh]:mm:ss"
+LONG_INT = 10**15  # Excel keeps 15 significant digits: longer integers are written as text
+MAX_DATA_ROWS = 1_048_575  # Excel's 1 048 576 rows less the header
 WIDTH_SAMPLE_ROWS = 100
 MIN_WIDTH, MAX_WIDTH = 6.0, 60.0
 TEMPLATE_PREFORMAT_ROWS = 1000
@@ -58,6 +65,7 @@ _SHEET_TITLE_BAD = re.compile(r"[\\/*?:\[\]]")
 _HEADER_FONT = Font(bold=True)
 _REQUIRED_FONT = Font(bold=True, color="C00000")
 _HEADER_FILL = PatternFill("solid", fgColor="F2F2F2")
+_HEADER_STYLE = {"bold": True, "pattern": 1, "bg_color": "#F2F2F2"}
 
 
 def escape_formula(value: str) -> str:
@@ -97,7 +105,7 @@ def _cell_value(value: Any, as_text: bool) -> Any:
         return value
     if isinstance(value, int):
         # Excel keeps 15 significant digits; longer integers would be silently corrupted.
-        return str(value) if as_text or abs(value) >= 10**15 else value
+        return str(value) if as_text or abs(value) >= LONG_INT else value
     if isinstance(value, dt.datetime) and value.tzinfo is not None:
         return value.isoformat(" ")  # Excel has no time zones; show the offset rather than shift silently
     if isinstance(value, (dt.date, dt.time)):
@@ -120,45 +128,134 @@ def _widths(sheet: SheetData, sample: list[Sequence[Any]]) -> list[float]:
     return [min(max(float(w), MIN_WIDTH), MAX_WIDTH) for w in widths]
 
 
+def _sheet_title(title: str, taken: set[str]) -> str:
+    """Excel's rules (no []:*?/\\, no leading/trailing apostrophe, <= 31 UTF-16 units, unique ignoring case)."""
+    base = _SHEET_TITLE_BAD.sub("_", title).strip("'") or "Sheet1"
+    name, n = _utf16_cut(base, 31), 1
+    while name.lower() in taken:
+        n += 1
+        suffix = f"_{n}"
+        name = _utf16_cut(base, 31 - len(suffix)) + suffix
+    taken.add(name.lower())
+    return name
+
+
+def _lf(text: str) -> str:
+    """CR as LF, as any XML reader sees it (xlsxwriter would write a CR as _x000D_, which openpyxl keeps as is)."""
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _utf16_cut(text: str, units: int) -> str:
+    while len(text.encode("utf-16-le")) > units * 2:
+        text = text[:-1]
+    return text
+
+
+class _Book:
+    """One xlsxwriter workbook in constant-memory mode (each row goes to disk as the next begins) and its formats."""
+
+    def __init__(self, target: Target) -> None:
+        self.wb = xlsxwriter.Workbook(os.fspath(target) if isinstance(target, (str, os.PathLike)) else target, {
+            "constant_memory": True,
+            # values are data, never formulas, links or numbers parsed from text (formula escaping is ours)
+            "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+            "nan_inf_to_errors": True, "default_date_format": DATE_FORMAT})
+        add = self.wb.add_format
+        self.header = add(_HEADER_STYLE)
+        self.required = add({**_HEADER_STYLE, "font_color": "#C00000"})
+        self.text = add({"num_format": TEXT_FORMAT})
+        self.stamps = {dt.datetime: add({"num_format": DATETIME_FORMAT}), dt.date: add({"num_format": DATE_FORMAT}),
+                       dt.time: add({"num_format": TIME_FORMAT}), dt.timedelta: add({"num_format": DURATION_FORMAT})}
+        self.titles: set[str] = set()
+
+    def sheet(self, sheet: SheetData, widths: Sequence[float], text_idx: frozenset[int]) -> Any:
+        """A new worksheet (a taken title gets _2, _3…) with widths, text columns, the styled header, frozen."""
+        ws = self.wb.add_worksheet(_sheet_title(sheet.title, self.titles))
+        for i, width in enumerate(widths):
+            # a column format also styles the cells written into it (xlsxwriter applies it per cell)
+            ws.set_column(i, i, width, self.text if i in text_idx else None)
+        ws.freeze_panes(1, 0)
+        for i, header in enumerate(sheet.headers):
+            ws.write_string(0, i, _lf(clean_text(str(header))), self.required if header in sheet.required_headers
+                            else self.header)
+        return ws
+
+    def discard(self) -> None:
+        """After a failure (a cancelled job, a broken query): remove the sheets' temporary row files."""
+        for ws in self.wb.worksheets():
+            name = getattr(ws, "row_data_filename", None)
+            if name:
+                with contextlib.suppress(OSError):
+                    ws.row_data_fh.close()
+                with contextlib.suppress(OSError):
+                    os.unlink(name)
+
+
+def _row_writer(ws: Any, book: _Book, text_idx: frozenset[int]) -> Callable[[int, Sequence[Any]], None]:
+    """Write one row with xlsxwriter's undecorated per-type methods: the type is tested once, here, per cell."""
+    write_string, write_number = ws._write_string, ws._write_number
+    write_boolean, write_datetime = ws._write_boolean, ws._write_datetime
+    stamps, illegal, prefixes = book.stamps, ILLEGAL_CHARACTERS_RE.sub, FORMULA_PREFIXES
+
+    def write(r: int, row: Sequence[Any]) -> None:
+        for c, value in enumerate(row):
+            cls = value.__class__
+            if cls is str:
+                if value:
+                    value = illegal("", value)
+                    if value.startswith(prefixes):
+                        value = "'" + value
+                    write_string(r, c, _lf(value) if "\r" in value else value)
+            elif value is None:
+                continue
+            elif cls is int:
+                if c in text_idx or not -LONG_INT < value < LONG_INT:
+                    write_string(r, c, str(value))
+                else:
+                    write_number(r, c, value)
+            elif cls is float or cls is Decimal:
+                write_number(r, c, value)
+            else:  # the rest as _cell_value says: dates, booleans, aware datetimes, other objects as text
+                value = _cell_value(value, c in text_idx)
+                if value is None:
+                    continue
+                cls = value.__class__
+                if isinstance(value, str):
+                    if value:
+                        write_string(r, c, _lf(value))
+                elif cls is bool:
+                    write_boolean(r, c, value)
+                elif cls in stamps:
+                    write_datetime(r, c, value, stamps[cls])
+                elif isinstance(value, (dt.date, dt.time, dt.timedelta)):
+                    write_datetime(r, c, value, stamps[dt.datetime if isinstance(value, dt.datetime) else dt.date])
+                else:
+                    write_number(r, c, value)
+
+    return write
+
+
 def _write_sheet(
-    wb: Workbook,
+    book: _Book,
     sheet: SheetData,
     written: int,
     progress: Callable[[int], None] | None,
     progress_every: int,
 ) -> int:
-    ws = wb.create_sheet(title=_SHEET_TITLE_BAD.sub("_", sheet.title)[:31] or "Sheet1")
     text_idx = _text_indexes(sheet)
     rows: Iterator[Sequence[Any]] = iter(sheet.rows)
     sample = list(itertools.islice(rows, WIDTH_SAMPLE_ROWS))
-    for i, width in enumerate(_widths(sheet, sample), 1):
-        dim = ws.column_dimensions[get_column_letter(i)]
-        dim.width = width
-        if i - 1 in text_idx:
-            dim.number_format = TEXT_FORMAT
-    ws.freeze_panes = "A2"
-    header_row = []
-    for header in sheet.headers:
-        cell = WriteOnlyCell(ws, value=clean_text(str(header)))
-        cell.font = _REQUIRED_FONT if header in sheet.required_headers else _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        header_row.append(cell)
-    ws.append(header_row)
-    # One styled cell per text column, reused: write-only rows are serialised on append.
-    text_cells = {i: WriteOnlyCell(ws) for i in text_idx}
-    for cell in text_cells.values():
-        cell.number_format = TEXT_FORMAT
+    widths = _widths(sheet, sample)
+    ws = book.sheet(sheet, widths, text_idx)
+    write = _row_writer(ws, book, text_idx)
+    r = 0
     for row in itertools.chain(sample, rows):
-        out: list[Any] = []
-        for i, value in enumerate(row):
-            value = _cell_value(value, i in text_idx)
-            if i in text_cells and value is not None:
-                cell = text_cells[i]
-                cell.value = value
-                out.append(cell)
-            else:
-                out.append(value)
-        ws.append(out)
+        if r == MAX_DATA_ROWS:  # Excel's last row: go on in a continuation sheet rather than lose rows
+            ws = book.sheet(sheet, widths, text_idx)
+            write = _row_writer(ws, book, text_idx)
+            r = 0
+        r += 1
+        write(r, row)
         written += 1
         if progress is not None and written % progress_every == 0:
             progress(written)
@@ -178,20 +275,24 @@ def write_workbook(
 ) -> int:
     """Stream one or more sheets to ``target`` (path or binary file); return the data rows written.
 
-    Pass ``sheets``, or ``headers`` and ``rows`` for a single sheet. Rows are consumed lazily,
-    so memory stays flat whatever their number. The caller passes only the rows and columns
-    the user may see, already masked.
+    Pass ``sheets``, or ``headers`` and ``rows`` for a single sheet. Rows are consumed lazily and each
+    goes to a temporary file as the next begins, so memory stays flat whatever their number. The
+    caller passes only the rows and columns the user may see, already masked.
     """
     if sheets is None:
         if headers is None or rows is None:
             raise TypeError("pass sheets, or headers and rows")
         sheets = SheetData(title, headers, rows, text_columns)
     sheet_list = [sheets] if isinstance(sheets, SheetData) else list(sheets)
-    wb = Workbook(write_only=True)
-    written = 0
-    for sheet in sheet_list:
-        written = _write_sheet(wb, sheet, written, progress, progress_every)
-    wb.save(target)
+    book = _Book(target)
+    try:
+        written = 0
+        for sheet in sheet_list:
+            written = _write_sheet(book, sheet, written, progress, progress_every)
+        book.wb.close()  # no sheet at all: xlsxwriter adds an empty one
+    except BaseException:
+        book.discard()
+        raise
     if progress is not None:
         progress(written)
     return written

@@ -68,7 +68,7 @@ class NumberRequest(ReviewDecisionsMixin, Model):
     __tablename__ = "number_request"
     __table_args__ = (
         Index("uq_number_request_one_open", "graduate_id", unique=True,
-              postgresql_where=text("status = 'submitted'"), sqlite_where=text("status = 'submitted'")),
+              postgresql_where=text("status = 'central'"), sqlite_where=text("status = 'central'")),
     )
     __scope__ = {"department": "graduate.department_id", "student": "graduate.user_id"}
     __label__ = _l("Number requests")
@@ -87,7 +87,7 @@ class NumberRequest(ReviewDecisionsMixin, Model):
     new_number_id: Mapped[Optional[int]] = mapped_column(ForeignKey("agreement_number.id"),
                                                          info={"label": _l("New number")})
     new_number: Mapped[Optional[AgreementNumber]] = relationship(foreign_keys=[new_number_id])
-    status: Mapped[str] = mapped_column(String(20), nullable=False, default="submitted", server_default="submitted",
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="central", server_default="central",
                                         index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
     created_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime, default=utcnow)
@@ -239,7 +239,7 @@ class OutOfProvinceApplication(ReviewDecisionsMixin, Model):
     __tablename__ = "out_of_province_application"
     __table_args__ = (
         Index("uq_out_of_province_one_open", "graduate_id", unique=True,
-              postgresql_where=text("status = 'submitted'"), sqlite_where=text("status = 'submitted'")),
+              postgresql_where=text("status = 'central'"), sqlite_where=text("status = 'central'")),
     )
     __scope__ = {"department": "graduate.department_id", "student": "graduate.user_id"}
     __label__ = _l("Out-of-province applications")
@@ -252,8 +252,23 @@ class OutOfProvinceApplication(ReviewDecisionsMixin, Model):
     employer_credit_code: Mapped[Optional[str]] = mapped_column(String(18))
     region_code: Mapped[Optional[str]] = mapped_column(String(6))  # where the work is (another province)
     explanation: Mapped[Optional[str]] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), nullable=False, default="submitted", server_default="submitted",
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="central", server_default="central",
                                         index=True)
     version: Mapped[int] = mapped_column(Integer, nullable=False, default=1, server_default="1")
     created_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime, default=utcnow)
     updated_at: Mapped[Optional[datetime.datetime]] = mapped_column(DateTime)
+
+
+class OutOfProvinceEvidence(Model):
+    """A file attached to an out-of-province application (the offer or contract of the other province's employer)."""
+
+    __tablename__ = "out_of_province_evidence"
+    __table_args__ = (UniqueConstraint("application_id", "evidence_id", name="uq_out_of_province_evidence"),)
+    __scope__ = {"department": "application.graduate.department_id", "student": "application.graduate.user_id"}
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    application_id: Mapped[int] = mapped_column(ForeignKey("out_of_province_application.id"), nullable=False,
+                                                index=True)
+    application: Mapped[OutOfProvinceApplication] = relationship()
+    evidence_id: Mapped[int] = mapped_column(ForeignKey("evidence.id"), nullable=False, index=True)
+    evidence: Mapped[Evidence] = relationship()

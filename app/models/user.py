@@ -22,7 +22,7 @@ class GemsUser(FabUser):
 
     __tablename__ = "ab_user"
     __table_args__ = {"extend_existing": True}
-    __scope__ = {"department": "department_id", "student": "id"}
+    __scope__ = {"department": "department_id", "student": "id", "employer": "employer_id"}
 
     department_id: Mapped[Optional[int]] = mapped_column(ForeignKey("department.id"), index=True)
     department: Mapped[Optional[Department]] = relationship(foreign_keys=[department_id])

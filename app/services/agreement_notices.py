@@ -15,7 +15,7 @@ from app.models.org import Department
 from app.models.termination import Termination
 from app.models.user import User
 from app.security.roles import COLLEGE, SCHOOL, role_names
-from app.services.notify import TEMPLATES, Message, notify
+from app.services.notify import TEMPLATES, WORDS, Message, notify
 from app.validation.i18n import N_
 from app.workflows.base import FireContext
 
@@ -65,6 +65,16 @@ AGREEMENT_STEPS: dict[str, tuple[tuple[str, ...], str]] = {
                                               "%(employer)s.")),
     "terminate": ((GRADUATE, EMPLOYER_SIDE), N_("The agreement of %(graduate)s with %(employer)s has ended by "
                                                 "termination.")),
+    # the two starts and changes of terms (app.services.signing_forms), which are no engine steps
+    "invite": ((GRADUATE,), N_("%(employer)s invites you to sign a tripartite agreement: please accept or decline "
+                               "it before it expires.")),
+    "request": ((EMPLOYER_SIDE,), N_("%(graduate)s asks %(employer)s to sign a tripartite agreement: please confirm "
+                                     "or refuse it.")),
+    "edited_by_employer": ((GRADUATE,), N_("%(employer)s changed the terms of its agreement with %(graduate)s: "
+                                           "please read them again.")),
+    "edited_by_graduate": ((EMPLOYER_SIDE,), N_("%(graduate)s changed the terms of the agreement with "
+                                                "%(employer)s: please read them again.")),
+    "cancel": ((GRADUATE, EMPLOYER_SIDE), N_("The agreement of %(graduate)s with %(employer)s was cancelled.")),
 }
 TERMINATION_STEPS: dict[str, tuple[tuple[str, ...], str]] = {
     "request": ((), N_("%(requester)s asks to terminate the agreement of %(graduate)s with %(employer)s: please "
@@ -89,6 +99,7 @@ TERMINATION_STEPS: dict[str, tuple[tuple[str, ...], str]] = {
 TEMPLATES.update({f"agreement.{k}": v for k, (_who, v) in AGREEMENT_STEPS.items()})
 TEMPLATES.update({f"termination.{k}": v for k, (_who, v) in TERMINATION_STEPS.items()})
 REQUESTERS = {"graduate": N_("The graduate"), "employer": N_("The employer"), "school": N_("The school")}
+WORDS["requester"] = REQUESTERS
 
 
 def _employer_accounts(employer_ids: Iterable[int]) -> dict[int, list[int]]:
@@ -186,7 +197,7 @@ def notify_termination_step(trigger: str, ids: list[Any], ctx: FireContext) -> N
     level = _level(ctx)
     _send(rows, f"termination.{trigger}", sides, TERMINATION_LINKS,
           lambda r: {"graduate": r.graduate, "employer": r.employer, "remark": ctx.remark, "level": level,
-                     "requester": REQUESTERS.get(r.requested_by, r.requested_by)}, extra)
+                     "requester": r.requested_by}, extra)
 
 
 __all__ = ["AGREEMENT_STEPS", "LINKS", "TERMINATION_LINKS", "TERMINATION_STEPS", "notify_agreement_step",

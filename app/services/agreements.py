@@ -9,7 +9,19 @@ from typing import Any, Iterable, Optional
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import and_, bindparam, func, insert, select, update
+from sqlalchemy import (
+    and_,
+    bindparam,
+    case,
+    false,
+    func,
+    insert,
+    literal,
+    select,
+    text,
+    true,
+    update,
+)
 
 from app.extensions import db
 from app.models.agreement import LIVE_STATES, ONLINE, OUTSIDE, Agreement, SigningStatus
@@ -131,28 +143,67 @@ def _new_versions(rows: list[dict[str, Any]]) -> dict[int, int]:
 
 
 def archive_into_plan(ids: list[int]) -> None:
-    """Each archived agreement's graduate gets (or gets back) a code-10 version with its employer, made current."""
-    rows = db.session.execute(select(
-        Agreement.id, Agreement.graduate_id, Agreement.employer_id, Agreement.signed_on, Agreement.job_category_id,
-        Agreement.work_region_code, Agreement.work_address, Agreement.destination_id).where(Agreement.id.in_(ids))
-    ).all()
+    """Each archived agreement's graduate gets (or gets back) a code-10 version with its employer, made current.
+
+    Set-based per chunk: one INSERT … SELECT makes the new versions from the agreements' own rows, one UPDATE …
+    FROM (VALUES …) links each agreement to its version and to the one current before, one swap_current moves them."""
+    for start in range(0, len(ids), _CHUNK):
+        _archive_chunk(ids[start:start + _CHUNK])
+    _expire(Agreement, ids)
+
+
+_CHUNK = 2000  # agreements per statement: 3 parameters each in the links' VALUES, far under both databases' limits
+
+
+def _archive_chunk(ids: list[int]) -> None:
+    rows = db.session.execute(select(Agreement.id, Agreement.graduate_id, Agreement.destination_id)
+                              .where(Agreement.id.in_(ids))).all()
     if not rows:
         return
     previous = _current_of(row.graduate_id for row in rows)
-    fresh = [row for row in rows if row.destination_id is None]
-    made: dict[int, int] = {}
-    if fresh:
-        code_id = _code_id("GEMS_AGREEMENT_CODE")
-        made = _new_versions([{"graduate_id": r.graduate_id, "code_id": code_id, "employer_id": r.employer_id,
-                               "signed_on": r.signed_on or utcnow().date(), "job_category_id": r.job_category_id,
-                               "region_code": r.work_region_code, "address": r.work_address, "from_agreement": True}
-                              for r in fresh])
-    links = [{"a_id": r.id, "d_id": r.destination_id or made[r.graduate_id],
-              "p_id": previous.get(r.graduate_id)} for r in rows]
-    db.session.execute(update(Agreement.__table__).where(Agreement.__table__.c.id == bindparam("a_id")).values(
-        destination_id=bindparam("d_id"), previous_destination_id=bindparam("p_id")), links)
-    swap_current([(link["d_id"], row.graduate_id) for link, row in zip(links, rows) if link["d_id"] != link["p_id"]])
-    _expire(Agreement, ids)
+    fresh = [row.id for row in rows if row.destination_id is None]
+    made = _versions_from_agreements(fresh, _code_id("GEMS_AGREEMENT_CODE")) if fresh else {}
+    links = [(r.id, r.destination_id or made[r.graduate_id], previous.get(r.graduate_id)) for r in rows]
+    _link(links)
+    swap_current([(d_id, row.graduate_id) for (_a, d_id, p_id), row in zip(links, rows) if d_id != p_id])
+
+
+def _link(links: list[tuple[int, int, Optional[int]]]) -> None:
+    """Set each (agreement, its version, the version current before) in one UPDATE: from three arrays on
+    PostgreSQL (three parameters, whatever the count); SQLite's executemany costs no round trips."""
+    table = Agreement.__table__
+    if db.session.get_bind().dialect.name != "postgresql":
+        db.session.execute(update(table).where(table.c.id == bindparam("a_id")).values(
+            destination_id=bindparam("d_id"), previous_destination_id=bindparam("p_id")),
+            [{"a_id": a_id, "d_id": d_id, "p_id": p_id} for a_id, d_id, p_id in links])
+        return
+    a_ids, d_ids, p_ids = (list(column) for column in zip(*links))
+    db.session.execute(text(
+        "UPDATE agreement SET destination_id = links.d, previous_destination_id = links.p FROM unnest("
+        "CAST(:a AS integer[]), CAST(:d AS integer[]), CAST(:p AS integer[])) AS links (a, d, p) "
+        "WHERE agreement.id = links.a"), {"a": a_ids, "d": d_ids, "p": p_ids})
+
+
+def _versions_from_agreements(ids: list[int], code_id: int) -> dict[int, int]:
+    """One approved code-10 version per agreement, from the agreement's own columns, in one INSERT … SELECT (the
+    next version number of its graduate; 'change' when the graduate had one before); graduate id -> version id."""
+    a, d = Agreement.__table__, Destination.__table__
+    earlier = d.alias("earlier")
+    last = select(func.max(earlier.c.version_no)).where(earlier.c.graduate_id == a.c.graduate_id).scalar_subquery()
+    now = utcnow()
+    columns = {
+        "graduate_id": a.c.graduate_id, "version_no": func.coalesce(last, 0) + 1,
+        "kind": case((last.is_(None), literal(ORIGINAL)), else_=literal(CHANGE)), "is_current": false(),
+        "from_agreement": true(), "status": literal(COMPLETE), "version": literal(1), "created_at": literal(now),
+        "updated_at": literal(now), "submitted_at": literal(now), "school_decision": literal("approved"),
+        "school_decided_at": literal(now), "code_id": literal(code_id), "employer_id": a.c.employer_id,
+        "signed_on": func.coalesce(a.c.signed_on, literal(now.date())), "job_category_id": a.c.job_category_id,
+        "region_code": a.c.work_region_code, "address": a.c.work_address,
+    }
+    made = db.session.execute(insert(d).from_select(
+        list(columns), select(*[expr.label(name) for name, expr in columns.items()]).where(a.c.id.in_(ids)),
+        include_defaults=False).returning(d.c.graduate_id, d.c.id))
+    return dict(made.all())
 
 
 def leave_plan(ids: list[int]) -> None:

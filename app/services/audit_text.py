@@ -69,6 +69,49 @@ ACTIONS: dict[str, Any] = {
     "employer.changed": _l("%(actor)s changed employer %(name)s"),
     "employer.merged": _l("%(actor)s merged employer %(name)s into employer %(into)s"),
     "employer.merge_survivor": _l("%(actor)s kept %(target)s as the surviving employer of a merge"),
+    "employer.registered": _l("%(name)s registered as an employer (awaiting approval) with account %(username)s"),
+    "employer.corrected": _l("%(actor)s corrected the registration of employer %(name)s"),
+    "employer.account_added": _l("%(actor)s added account %(username)s for employer %(name)s"),
+    "employer_register.imported": _l("%(actor)s imported the verified unit register %(batch)s (%(rows)s unit(s))"),
+    # issue 12: agreements, numbers, terminations, signing settings (the workflow steps read as WORKFLOW_ACTION)
+    "agreement.invite": _l("%(actor)s invited a graduate to sign (%(target)s)"),
+    "agreement.request": _l("%(actor)s asked an employer to sign (%(target)s)"),
+    "agreement.edit": _l("%(actor)s changed the terms of %(target)s"),
+    "agreement.entry_saved": _l("%(actor)s saved the entered agreement %(target)s"),
+    "agreement.evidence_removed": _l("%(actor)s removed a file from %(target)s"),
+    "agreement_number.assigned": _l("%(actor)s assigned agreement number %(number)s to student %(graduate)s"),
+    "agreement_number.assigned_cohort": _l("%(actor)s assigned agreement numbers to a cohort: %(assigned)s given, "
+                                           "%(waiting)s waiting for numbers"),
+    "agreement_number.generated": _l("%(actor)s generated %(count)s agreement numbers (%(first)s … %(last)s)"),
+    "agreement_number.imported": _l("%(actor)s imported %(count)s agreement numbers from %(filename)s"),
+    "agreement_number.voided": _l("%(actor)s voided agreement number %(number)s: %(reason)s"),
+    "number_request.created": _l("%(actor)s asked for a new agreement number (%(reason)s)"),
+    "employer.added_for_entered_agreement": _l("%(actor)s added employer %(name)s for an entered agreement "
+                                               "(awaiting approval)"),
+    "out_of_province.applied": _l("%(actor)s applied for out-of-province employment with %(employer)s"),
+    "signing.locked_by_approval": _l("In-province signing of %(target)s was locked by an approved out-of-province "
+                                     "application"),
+    "signing.online": _l("%(actor)s set %(target)s to online signing"),
+    "signing.directed": _l("%(actor)s set %(target)s to offline signing: directed"),
+    "signing.blank": _l("%(actor)s set %(target)s to offline signing: printed blank agreement"),
+    "signing.lock": _l("%(actor)s locked the in-province signing of %(target)s"),
+    "signing.unlock": _l("%(actor)s restored the in-province signing of %(target)s"),
+    "signing.restore": _l("%(actor)s restored the signing of %(target)s (directed or entrusted graduate)"),
+    "termination.created": _l("%(actor)s started termination request %(target)s"),
+    "termination.saved": _l("%(actor)s saved termination request %(target)s"),
+    "termination.evidence_added": _l("%(actor)s added a file to termination request %(target)s"),
+    "termination.evidence_removed": _l("%(actor)s removed a file from termination request %(target)s"),
+    "agreement.printed": _l("%(actor)s printed %(target)s (verification code %(code)s)"),
+    "termination.printed": _l("%(actor)s printed the termination letter of %(target)s (verification code %(code)s)"),
+    "export.termination_evidence": _l("%(actor)s downloaded %(files)s termination file(s) as one archive"),
+    **{f"export.{name}": _l("%(actor)s exported %(rows)s %(target)s record(s)")
+       for name in ("number_request", "agreement", "termination", "out_of_province")},
+    **{f"export.{name}_print": _l("%(actor)s printed %(rows)s %(target)s record(s)")
+       for name in ("number_request", "agreement", "termination", "out_of_province")},
+    **{f"{name}.batch_modified": _l("%(actor)s batch-modified %(target)s")
+       for name in ("number_request", "agreement", "termination", "out_of_province")},
+    **{f"{name}.batch_notified": _l("%(actor)s sent a notice to %(count)s student(s): %(text)s")
+       for name in ("number_request", "agreement", "termination", "out_of_province")},
 }
 # the session-level audit (change_audit): <model>.create / .update / .delete
 MODEL_ACTIONS: dict[str, Any] = {
@@ -89,6 +132,10 @@ OBJECTS: dict[str, Any] = {
     "Destination": _l("destination"), "Employer": _l("employer"), "DestinationCode": _l("destination code"),
     "EmployerNature": _l("employer nature code"), "Industry": _l("industry code"), "JobCategory": _l("job category"),
     "RejectionReason": _l("rejection reason"), "Country": _l("country"),
+    "agreement": _l("agreement"), "agreement_number": _l("agreement number"),
+    "agreement_number_batch": _l("batch of agreement numbers"), "number_request": _l("number request"),
+    "termination": _l("termination request"), "out_of_province": _l("out-of-province application"),
+    "cohort": _l("cohort"), "employer_registration": _l("employer registration"),
 }
 # field keys (optionally per target type) that no form or key-field list names
 FIELDS: dict[str, Any] = {

@@ -199,6 +199,17 @@ def change_requests_of(user: Any, graduate_id: int) -> list[Figure]:
             for s, label in cr.CHANGE_REQUEST.states.items()]
 
 
+def employer_agreements(user: Any) -> list[Figure]:
+    """An employer account's agreements by state (its own, by the scope rule), each linking to its agreement list."""
+    from app.models.agreement import Agreement
+    from app.workflows.agreement import STATES as AGREEMENT_STATES
+
+    counts = dict(db.session.execute(select(Agreement.status, func.count()).where(scope_clause(Agreement, user))
+                                     .group_by(Agreement.status)).all())
+    return [Figure(f"agreement.{s}", str(label), counts[s], f"/employer/agreements/?status={s}")
+            for s, label in AGREEMENT_STATES.items() if counts.get(s)]
+
+
 # --- the administrator's checks ----------------------------------------------------------------------------------
 
 

@@ -1,5 +1,5 @@
 """EMP-3 / PLAN-2: destinations in the national file's format (or the school's fields) — one scoped SELECT streamed
-in chunks into openpyxl write-only, masked per permission, audited. The workspace's export and the plan download
+in chunks into app.excel.writer, masked per permission, audited. The workspace's export and the plan download
 (就业方案数据) both call write_national; national_rows gives the same cells to anyone else."""
 from __future__ import annotations
 
@@ -7,14 +7,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
 from sqlalchemy import Select, and_, select, true
 
 from app.excel.text import display_width
-from app.excel.writer import ID_HEADER_HINTS, TEXT_FORMAT
+from app.excel.writer import SheetData, write_workbook
 from app.extensions import db
 from app.models.destination import Destination
 from app.models.graduate import Graduate
@@ -27,8 +23,6 @@ from app.workflows.review_builder import COMPLETE
 CHUNK = 2000  # rows fetched per round trip (server-side cursor on PostgreSQL)
 PROGRESS_EVERY = 1000
 WIDE_FIELDS = {"unit_name", "unit_address", "foreign_school_name", "work_description", "training_unit", "origin"}
-_HEADER_FONT = Font(bold=True)
-_HEADER_FILL = PatternFill("solid", fgColor="F2F2F2")
 
 
 @dataclass
@@ -105,21 +99,9 @@ def count(query_filter: NationalFilter, user: Any) -> int:
     return db.session.execute(stmt).scalar_one()
 
 
-def _sheet(wb: Workbook, fs: FieldSet) -> Any:
-    ws = wb.create_sheet(fs.sheet[:31])
-    for i, column in enumerate(fs.columns, 1):
-        dim = ws.column_dimensions[get_column_letter(i)]
-        dim.width = min(max(display_width(column.header) + 2, 12 if column.field not in WIDE_FIELDS else 30), 60)
-        if any(hint in column.header for hint in ID_HEADER_HINTS):
-            dim.number_format = TEXT_FORMAT  # codes keep their leading zeros when the office edits a cell
-    ws.freeze_panes = "A2"
-    header = []
-    for text in fs.headers:
-        cell = WriteOnlyCell(ws, value=text)
-        cell.font, cell.fill = _HEADER_FONT, _HEADER_FILL
-        header.append(cell)
-    ws.append(header)
-    return ws
+def _widths(fs: FieldSet) -> list[float]:
+    return [min(max(display_width(column.header) + 2, 12 if column.field not in WIDE_FIELDS else 30), 60)
+            for column in fs.columns]
 
 
 def write_national(target: Any, query_filter: NationalFilter, user: Any, set_key: str = NATIONAL, *,
@@ -130,18 +112,9 @@ def write_national(target: Any, query_filter: NationalFilter, user: Any, set_key
     `actor` names the requesting user when this runs in a background job (default: the request's user).
     """
     fs = field_set(set_key)
-    wb = Workbook(write_only=True)
-    ws = _sheet(wb, fs)
-    written = 0
-    append = ws.append
-    for row in national_rows(query_filter, user, set_key):
-        append(row)
-        written += 1
-        if progress is not None and written % PROGRESS_EVERY == 0:
-            progress(written)
-    wb.save(target)
-    if progress is not None:
-        progress(written)
+    # ID-like headers (codes, numbers) are text columns, so the office's edits keep their leading zeros
+    sheet = SheetData(fs.sheet[:31], fs.headers, national_rows(query_filter, user, set_key), widths=_widths(fs))
+    written = write_workbook(target, sheet, progress=progress, progress_every=PROGRESS_EVERY)
     # employment data leave the school only with the provincial office's consent: every export is recorded
     audit.record(action, "destination", "", actor=actor, rows=written, set=fs.key, filter=query_filter.summary(),
                  masked=not can_see_full(user))

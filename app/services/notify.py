@@ -26,6 +26,8 @@ TEMPLATES: dict[str, str] = {
     "message": N_("%(text)s"),
 }
 LEVELS = {"college": N_("college"), "school": N_("school")}
+# parameters stored as a key and shown as a word in the reader's language: parameter -> key -> msgid
+WORDS: dict[str, dict[str, str]] = {"level": LEVELS}
 
 
 @dataclass(frozen=True)
@@ -85,8 +87,9 @@ def render(notification: Notification) -> str:
     params = json.loads(notification.params or "{}")
     if "field" in params and params["field"] in KEY_FIELDS_BY_NAME:
         params["field"] = str(KEY_FIELDS_BY_NAME[params["field"]].label)
-    if params.get("level") in LEVELS:
-        params["level"] = gettext(LEVELS[params["level"]])
+    for name, words in WORDS.items():
+        if params.get(name) in words:
+            params[name] = gettext(words[params[name]])
     params.setdefault("remark", "")
     params.setdefault("text", "")
     try:

@@ -63,7 +63,9 @@ def _destination_decided(workflow: Workflow, trigger: str, ids: list[Any], ctx: 
 
 
 def register() -> None:
-    """Idempotent: hooks are added once per process."""
+    """Idempotent: hooks are added once per process (and the agreements' message texts are known to the inbox)."""
+    from app.services import agreement_notices  # noqa: F401  (its TEMPLATES and WORDS)
+
     if _source_decided not in SOURCE_INFO.after_fire:
         SOURCE_INFO.after_fire.append(_source_decided)
     if _change_decided not in CHANGE_REQUEST.after_fire:

@@ -24,6 +24,7 @@ from app.services.employers import LookupRefused, MergeRefused, lookup, merge
 from app.services.reference import check_division, division_full_name, division_options
 from app.validation import check_credit_code, check_mobile
 from app.views.base import ScopedModelView, interface
+from app.views.employer_identity import EmployerIdentityMixin
 from app.views.reference import active_or_current, vocabulary, word_of
 
 LABELS = {
@@ -38,6 +39,7 @@ LABELS = {
     "status": _l("Status"),
     "merged_into": _l("Merged into"),
     "created_at": _l("Created at"),
+    "identity": _l("Identity check"),  # AGR-5: against the verified-unit register (app.views.employer_identity)
 }
 FORM_COLUMNS = ["name", "credit_code", "nature", "industry", "region_code", "address", "contact_name",
                 "contact_mobile", "status"]
@@ -93,7 +95,7 @@ def _region(value: Any) -> str:
     return f"{value} {name}" if name else (value or "")
 
 
-class EmployerModelView(ScopedModelView):
+class EmployerModelView(EmployerIdentityMixin, ScopedModelView):
     """Employers as the school maintains them; duplicates are merged (every reference moves to the survivor)."""
 
     datamodel = interface(Employer)
@@ -106,8 +108,8 @@ class EmployerModelView(ScopedModelView):
     add_title = _l("Add employer")
     edit_title = _l("Edit employer")
     label_columns = LABELS
-    list_columns = ["name", "credit_code", "nature", "industry", "region_code", "status"]
-    show_columns = FORM_COLUMNS + ["merged_into", "created_at"]
+    list_columns = ["name", "credit_code", "nature", "industry", "region_code", "status", "identity"]
+    show_columns = FORM_COLUMNS + ["merged_into", "created_at", "identity"]
     add_columns = edit_columns = FORM_COLUMNS
     search_columns = ["name", "credit_code", "status", "nature", "industry", "region_code"]
     order_columns = ["name", "credit_code", "status", "created_at"]

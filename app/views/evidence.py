@@ -34,9 +34,10 @@ class EvidenceView(BaseView):
     def inline(self, pk: int) -> Any:
         return self._send(pk, inline=True)
 
-    def _send(self, pk: int, inline: bool) -> Any:
+    def _send(self, pk: int, inline: bool, scope: Any = None) -> Any:
+        """`scope`: another screen's own rule for the file (an employer reaches a termination's files through it)."""
         evidence = db.session.execute(
-            select(Evidence).where(Evidence.id == pk, scope_clause(Evidence, g.user))
+            select(Evidence).where(Evidence.id == pk, scope_clause(Evidence, g.user) if scope is None else scope)
         ).scalar_one_or_none()
         if evidence is None or evidence.content_type not in ALLOWED_TYPES:
             abort(404)

@@ -6,8 +6,10 @@ from typing import Any
 from flask import g, redirect, url_for
 from flask_appbuilder import IndexView, expose
 
+from app.models.employer import EMPLOYER_STATUSES
 from app.security.roles import ADMIN, STUDENT, role_names
 from app.services import dashboard, notify
+from app.services.employer_registration import employer_of, is_employer_account
 from app.timeutil import local_display
 from app.views.student import own_graduate, status_context
 
@@ -37,6 +39,9 @@ class HomeView(IndexView):
                                    "is_student": STUDENT in roles}
         if STUDENT in roles:
             context.update(self._student(user))
+        elif is_employer_account(user):  # issue 12: its registration and its agreements by state
+            context.update(is_employer=True, employer=employer_of(user), employer_states=EMPLOYER_STATUSES,
+                           agreements=dashboard.employer_agreements(user), unread=notify.unread_count(user.id))
         else:
             cohort = dashboard.current_cohort()
             progress = dashboard.progress(user, cohort)

@@ -127,7 +127,7 @@ class StudentDestinationView(BaseView):
             return self._page(graduate, dict(request.form.items()), {}, 422)
         except form.FormRefused as refused:
             if set(refused.errors) == {"form"}:
-                flash(refused.errors["form"], "warning")
+                _flash_unless_shown(refused.errors["form"], graduate)
                 return redirect(url_for("StudentDestinationView.index"))
             flash(_("Nothing was saved: some entries cannot be stored. Correct the fields marked in red."), "danger")
             return self._page(graduate, dict(request.form.items()), refused.errors, 422)
@@ -157,8 +157,14 @@ class StudentDestinationView(BaseView):
             db.session.commit()
         except form.FormRefused as refused:
             db.session.rollback()
-            flash(refused.errors["change"], "warning")
+            _flash_unless_shown(refused.errors["change"], graduate)
             return redirect(url_for("StudentDestinationView.index"))
         flash(_("A new version was started from your approved destination. Your approved destination stays "
                 "registered until the change is approved."), "info")
         return redirect(url_for("StudentDestinationView.index"))
+
+
+def _flash_unless_shown(message: str, graduate: Any) -> None:
+    """A refusal that is the page's own lock notice (plan lock, change deadline) is not said a second time."""
+    if message != form.closed_reason(graduate):
+        flash(message, "warning")

@@ -26,6 +26,23 @@ from app.workflows.source_info import SOURCE_INFO
 MANUAL_FLAG = "gems_manual_fill"
 
 
+def chose_manual(graduate: Any) -> bool:
+    """继续人工填写 holds beyond the session: the choice is read back from its audit row (one indexed lookup)."""
+    if session.get(MANUAL_FLAG):
+        return True
+    from sqlalchemy import select
+
+    from app.extensions import db
+    from app.models.audit import AuditLog
+
+    found = db.session.execute(select(AuditLog.id).where(
+        AuditLog.target_type == "graduate", AuditLog.target_id == str(graduate.id),
+        AuditLog.action == "student.manual_fill").limit(1)).scalar()
+    if found is not None:
+        session[MANUAL_FLAG] = True
+    return found is not None
+
+
 def _choices(field: source_form.FormField) -> list[tuple[str, str]]:
     """Coded choices with labels translated for this request (national code labels are Chinese msgids)."""
     return [(code, _(label) if isinstance(label, str) else str(label)) for code, label in field.choices or []]
@@ -73,7 +90,7 @@ class StudentSourceView(BaseView):
         graduate = own_graduate()
         if graduate is None:
             return self._missing()
-        if graduate.bound_at is None and may_edit(graduate) and not session.get(MANUAL_FLAG):
+        if graduate.bound_at is None and may_edit(graduate) and not chose_manual(graduate):
             return redirect(url_for("StudentBindView.index"))
         return self._render(graduate, source_form.values_of(graduate), {}, bool(request.args.get("checked")))
 

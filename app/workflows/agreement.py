@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 
 from app.models.agreement import ONLINE, Agreement
 from app.security.roles import ADMIN, COLLEGE, EMPLOYER, SCHOOL, STUDENT
-from app.timeutil import utcnow
+from app.timeutil import local_display, utcnow
 from app.workflows.base import FireContext, Transition, Workflow
 from app.workflows.destination import cohort_open
 from app.workflows.review_builder import (
@@ -85,7 +85,7 @@ def may_sign(row: Agreement, ctx: FireContext) -> Optional[str]:
 def not_expired(row: Agreement, ctx: FireContext) -> Optional[str]:
     if row.expires_at is not None and row.expires_at < utcnow():
         return str(_l("The invitation expired on %(when)s; ask the employer for a new one.",
-                      when=row.expires_at.strftime("%Y-%m-%d %H:%M")))
+                      when=local_display(row.expires_at)))
     return None
 
 
@@ -203,7 +203,8 @@ def build(levels: int = 2) -> Workflow:
         if state not in (REVOKED, ARCHIVED):
             refusals.setdefault(("restore", state), _l("Only a revoked archive can be restored."))
     editable = {INVITED: employer, REQUESTED: student, DRAFT: student | school, RETURNED: student | employer | school}
-    return Workflow(name="agreement", title=_l("Tripartite agreements"), model=Agreement, states=STATES,
+    states = STATES if levels == 2 else {s: label for s, label in STATES.items() if s != SECONDARY}  # no college
+    return Workflow(name="agreement", title=_l("Tripartite agreements"), model=Agreement, states=states,
                     initial=INVITED, transitions=transitions, editable=editable, refusals=refusals)
 
 

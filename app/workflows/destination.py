@@ -111,6 +111,7 @@ def _rejection(ctx: FireContext) -> dict[str, Any]:
 
 
 cohort_open.description = _l("The cohort's plan is not locked and its change deadline has not passed")  # type: ignore[attr-defined]  # noqa: E501
+cohort_open.loads = ("graduate",)  # type: ignore[attr-defined]  # the engine fetches them with the batch
 _source_complete.description = _l("The graduate's source information is complete")  # type: ignore[attr-defined]
 _form_valid.description = _l("The form has what the destination code needs, with its evidence")  # type: ignore[attr-defined]  # noqa: E501
 _reasons_picked.description = _l("One or more reasons are picked from the list")  # type: ignore[attr-defined]

@@ -7,6 +7,7 @@ from typing import Any, Iterable, Optional
 
 from flask_babel import gettext as _
 from sqlalchemy import and_, select, update
+from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.util import identity_key
 
 from app.extensions import db
@@ -101,8 +102,9 @@ def fire_many(
         else:
             legal.append(record_id)
     if transition.guards:  # guards read the whole record: load full rows only for those still in play
+        loads = _guard_loads(model, transition.guards)
         for chunk in _chunks(legal):
-            for obj in session.execute(select(model).where(pk.in_(chunk))).scalars():
+            for obj in session.execute(select(model).where(pk.in_(chunk)).options(*loads)).scalars():
                 reason = _guard_refusal(transition, obj, ctx)
                 if reason:
                     state = current[getattr(obj, pk.key)].status
@@ -148,6 +150,13 @@ def fire_many(
     if commit:
         session.commit()
     return result
+
+
+def _guard_loads(model: Any, guards: Iterable[Any]) -> list[Any]:
+    """Relationships the guards read (a guard's `loads`), fetched with the rows in one query per relationship
+    instead of one per row: a batch of 5 000 must not lazy-load 5 000 graduates."""
+    names = dict.fromkeys(name for guard in guards for name in getattr(guard, "loads", ()))
+    return [selectinload(getattr(model, name)) for name in names if hasattr(model, name)]
 
 
 def _in_key_order(session: Any, pk: Any, chunk: list[Any], *conditions: Any) -> Any:

@@ -1,26 +1,33 @@
 """AGR-1: a request for a new agreement number, reviewed by the school; approval voids the current number and
-assigns the next unused one of the graduate's cohort (app.services.agreement_numbers)."""
+assigns the next unused one of the graduate's cohort (app.services.agreement_numbers); the student hears of either
+decision in the inbox."""
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any, Optional
 
 from flask_babel import lazy_gettext as _l
 
 from app.models.agreement import NumberRequest
 from app.security.roles import ADMIN, SCHOOL, STUDENT
+from app.services.notify import TEMPLATES
 from app.timeutil import utcnow
+from app.validation.i18n import N_
 from app.workflows.base import FireContext, Transition, Workflow
+from app.workflows.review_builder import CENTRAL, TRIGGER_LABELS, review_steps
 
-SUBMITTED, APPROVED, REJECTED, WITHDRAWN = "submitted", "approved", "rejected", "withdrawn"
+SUBMITTED, APPROVED, REJECTED, WITHDRAWN = CENTRAL, "approved", "rejected", "withdrawn"  # one level: the school
 SCHOOL_ROLES = frozenset({SCHOOL, ADMIN})
 
-
-def _decided(decision: str) -> Any:
-    def sets(ctx: FireContext) -> dict[str, Any]:
-        return {"school_decision": decision, "school_remark": ctx.remark or None, "school_decided_at": utcnow(),
-                "school_decided_by": getattr(ctx.actor, "display_name", None) or getattr(ctx.actor, "username", None),
-                "updated_at": utcnow()}
-    return sets
+TEMPLATES.update({
+    "number_request.approved": N_("Your request for a new agreement number was approved: your new number is "
+                                  "%(number)s. The old number is void."),
+    "number_request.approved_waiting": N_("Your request for a new agreement number was approved and the old number "
+                                          "is void; the new number follows as soon as the school adds numbers to "
+                                          "the pool."),
+    "number_request.rejected": N_("Your request for a new agreement number was not approved: %(remark)s"),
+    "agreement_number.assigned": N_("You have been given agreement number %(number)s (协议书编号)."),
+})
 
 
 def _number_available(row: NumberRequest, ctx: FireContext) -> Optional[str]:
@@ -32,6 +39,12 @@ def _number_available(row: NumberRequest, ctx: FireContext) -> Optional[str]:
 _number_available.description = _l(  # type: ignore[attr-defined]
     "An unused number of the graduate's cohort is in the pool")
 
+
+def _school_only(steps: list[Transition]) -> list[Transition]:
+    """One level, the school's: the shared rejection step is open to colleges too, this one is not."""
+    return [replace(t, roles=SCHOOL_ROLES) if t.trigger == "reject" else t for t in steps]
+
+
 NUMBER_REQUEST = Workflow(
     name="number_request",
     title=_l("Agreement number requests"),
@@ -40,27 +53,38 @@ NUMBER_REQUEST = Workflow(
             REJECTED: _l("Not approved"), WITHDRAWN: _l("Withdrawn")},
     initial=SUBMITTED,
     transitions=[
-        Transition("approve", (SUBMITTED,), APPROVED, SCHOOL_ROLES, _l("Approve and issue a new number"),
-                   guards=(_number_available,), sets=_decided("approved")),
-        Transition("reject", (SUBMITTED,), REJECTED, SCHOOL_ROLES, _l("Reject the request"), requires_reason=True,
-                   sets=_decided("rejected")),
+        *_school_only(review_steps(1, APPROVED, REJECTED, {
+            **TRIGGER_LABELS, "approve_school": _l("Approve and issue a new number"),
+            "reject": _l("Reject the request")}, school_guards=(_number_available,))),
         Transition("withdraw", (SUBMITTED,), WITHDRAWN, frozenset({STUDENT}), _l("Withdraw the request"),
                    sets=lambda ctx: {"updated_at": utcnow()}),
     ],
     refusals={
-        ("approve", APPROVED): _l("This request has already been approved."),
+        ("approve_school", APPROVED): _l("This request has already been approved."),
         ("reject", APPROVED): _l("This request has already been approved."),
-        ("approve", REJECTED): _l("This request has already been rejected."),
+        ("approve_school", REJECTED): _l("This request has already been rejected."),
         ("reject", REJECTED): _l("This request has already been rejected."),
+        ("approve_school", WITHDRAWN): _l("The student has withdrawn this request."),
+        ("reject", WITHDRAWN): _l("The student has withdrawn this request."),
+        ("withdraw", APPROVED): _l("This request has already been approved."),
+        ("withdraw", REJECTED): _l("This request has already been rejected."),
+        ("withdraw", WITHDRAWN): _l("This request has already been withdrawn."),
     },
 )
 
 
 def _reissue(workflow: Workflow, trigger: str, ids: list[Any], ctx: FireContext) -> None:
-    if trigger == "approve":
+    if trigger == "approve_school":
         from app.services.agreement_numbers import reissue_for_requests
 
         reissue_for_requests(ids, ctx)
 
 
+def _tell_student(workflow: Workflow, trigger: str, ids: list[Any], ctx: FireContext) -> None:
+    from app.services.agreement_numbers import tell_decision
+
+    tell_decision(trigger, ids, ctx)
+
+
 NUMBER_REQUEST.after_fire.append(_reissue)
+NUMBER_REQUEST.after_fire.append(_tell_student)  # after the reissue: the message names the new number

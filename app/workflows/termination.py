@@ -70,6 +70,15 @@ def other_party(row: Termination, ctx: FireContext) -> Optional[str]:
     return None
 
 
+@_described(_l("Only the party who wrote the draft sends it"))
+def author(row: Termination, ctx: FireContext) -> Optional[str]:
+    from app.services.terminations import party_of
+
+    if party_of(ctx) != row.requested_by:
+        return str(_l("Only the party who wrote this draft can send it."))
+    return None
+
+
 @_described(_l("Only the party who made the request withdraws it"))
 def requester(row: Termination, ctx: FireContext) -> Optional[str]:
     from app.services.terminations import party_of
@@ -77,6 +86,13 @@ def requester(row: Termination, ctx: FireContext) -> Optional[str]:
     if party_of(ctx) != row.requested_by:
         return str(_l("Only the party who made the request can withdraw it."))
     return None
+
+
+@_described(_l("The agreement has not ended (it can still be terminated)"))
+def agreement_open(row: Termination, ctx: FireContext) -> Optional[str]:
+    from app.services.terminations import agreement_problem
+
+    return agreement_problem(row)
 
 
 @_described(_l("Only entered (offline or out-of-province) agreements, not those signed online"))
@@ -110,10 +126,10 @@ def build(levels: int = 2) -> Workflow:
     first = first_level(levels)
     transitions = [
         Transition("request", (DRAFT,), AWAITING_OTHER, PARTIES, _l("Send the request to the other party"),
-                   guards=(plan_open, request_complete), sets=_submitted),
+                   guards=(author, plan_open, request_complete), sets=_submitted),
         Transition("submit_offline", (DRAFT,), first, frozenset({STUDENT}),
                    _l("Submit with the signed termination letter"),
-                   guards=(plan_open, request_complete, letter_attached), sets=_submitted),
+                   guards=(author, plan_open, request_complete, letter_attached), sets=_submitted),
         Transition("agree", (AWAITING_OTHER,), first, PARTIES, _l("Agree to terminate"), guards=(other_party,),
                    sets=_answered),
         Transition("refuse", (AWAITING_OTHER,), REFUSED, PARTIES, _l("Refuse to terminate"), requires_reason=True,
@@ -121,9 +137,9 @@ def build(levels: int = 2) -> Workflow:
         Transition("withdraw", (DRAFT, AWAITING_OTHER), WITHDRAWN, PARTIES, _l("Withdraw the request"),
                    guards=(requester,), sets=_ended),
         *review_steps(levels, APPROVED, REJECTED, {**TRIGGER_LABELS, "approve_school": _l("Approve the termination")},
-                      guards=(plan_open,), approve_sets=_ended),
+                      guards=(plan_open,), school_guards=(agreement_open,), approve_sets=_ended),
         Transition("force", (DRAFT,), APPROVED, CENTRAL_ROLES, _l("Force the termination"), requires_reason=True,
-                   guards=(plan_open, entered_agreement), sets=_forced),
+                   guards=(author, plan_open, entered_agreement, agreement_open), sets=_forced),
     ]
     refusals = {
         ("agree", APPROVED): _l("The agreement has already been terminated."),

@@ -81,7 +81,7 @@ def upgrade():
     sa.Column('employer_credit_code', sa.String(length=18), nullable=True),
     sa.Column('region_code', sa.String(length=6), nullable=True),
     sa.Column('explanation', sa.Text(), nullable=True),
-    sa.Column('status', sa.String(length=20), server_default='submitted', nullable=False),
+    sa.Column('status', sa.String(length=20), server_default='central', nullable=False),
     sa.Column('version', sa.Integer(), server_default='1', nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=True),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
@@ -100,7 +100,7 @@ def upgrade():
     with op.batch_alter_table('out_of_province_application', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_out_of_province_application_graduate_id'), ['graduate_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_out_of_province_application_status'), ['status'], unique=False)
-        batch_op.create_index('uq_out_of_province_one_open', ['graduate_id'], unique=True, postgresql_where=sa.text("status = 'submitted'"), sqlite_where=sa.text("status = 'submitted'"))
+        batch_op.create_index('uq_out_of_province_one_open', ['graduate_id'], unique=True, postgresql_where=sa.text("status = 'central'"), sqlite_where=sa.text("status = 'central'"))
 
     op.create_table('signing_status',
     sa.Column('graduate_id', sa.Integer(), nullable=False),
@@ -182,7 +182,7 @@ def upgrade():
     sa.Column('explanation', sa.Text(), nullable=True),
     sa.Column('old_number_id', sa.Integer(), nullable=True),
     sa.Column('new_number_id', sa.Integer(), nullable=True),
-    sa.Column('status', sa.String(length=20), server_default='submitted', nullable=False),
+    sa.Column('status', sa.String(length=20), server_default='central', nullable=False),
     sa.Column('version', sa.Integer(), server_default='1', nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=True),
     sa.Column('updated_at', sa.DateTime(), nullable=True),
@@ -204,7 +204,7 @@ def upgrade():
     with op.batch_alter_table('number_request', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_number_request_graduate_id'), ['graduate_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_number_request_status'), ['status'], unique=False)
-        batch_op.create_index('uq_number_request_one_open', ['graduate_id'], unique=True, postgresql_where=sa.text("status = 'submitted'"), sqlite_where=sa.text("status = 'submitted'"))
+        batch_op.create_index('uq_number_request_one_open', ['graduate_id'], unique=True, postgresql_where=sa.text("status = 'central'"), sqlite_where=sa.text("status = 'central'"))
 
     op.create_table('agreement_evidence',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -320,7 +320,7 @@ def downgrade():
 
     op.drop_table('agreement_evidence')
     with op.batch_alter_table('number_request', schema=None) as batch_op:
-        batch_op.drop_index('uq_number_request_one_open', postgresql_where=sa.text("status = 'submitted'"), sqlite_where=sa.text("status = 'submitted'"))
+        batch_op.drop_index('uq_number_request_one_open', postgresql_where=sa.text("status = 'central'"), sqlite_where=sa.text("status = 'central'"))
         batch_op.drop_index(batch_op.f('ix_number_request_status'))
         batch_op.drop_index(batch_op.f('ix_number_request_graduate_id'))
 
@@ -337,7 +337,7 @@ def downgrade():
     op.drop_table('agreement')
     op.drop_table('signing_status')
     with op.batch_alter_table('out_of_province_application', schema=None) as batch_op:
-        batch_op.drop_index('uq_out_of_province_one_open', postgresql_where=sa.text("status = 'submitted'"), sqlite_where=sa.text("status = 'submitted'"))
+        batch_op.drop_index('uq_out_of_province_one_open', postgresql_where=sa.text("status = 'central'"), sqlite_where=sa.text("status = 'central'"))
         batch_op.drop_index(batch_op.f('ix_out_of_province_application_status'))
         batch_op.drop_index(batch_op.f('ix_out_of_province_application_graduate_id'))
 

@@ -235,6 +235,41 @@ def _copy_value(value: Any) -> str:
     return str(value).replace("\\", "\\\\").replace("\t", " ").replace("\n", " ")
 
 
+def create_audit_copy() -> None:
+    """audit_bench: an empty table shaped and indexed like audit_log, where a bare-SQL baseline writes the audit rows
+    a GEMS call writes (the same INSERT cost, outside the real chain). Inside an app context."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    if db.engine.dialect.name == "postgresql":
+        db.session.execute(text("CREATE TABLE IF NOT EXISTS audit_bench (LIKE audit_log INCLUDING ALL)"))
+    else:
+        db.session.execute(text("CREATE TABLE IF NOT EXISTS audit_bench AS SELECT * FROM audit_log WHERE 0"))
+        db.session.execute(text("CREATE UNIQUE INDEX IF NOT EXISTS ix_audit_bench_seq ON audit_bench (seq)"))
+        db.session.execute(text("CREATE INDEX IF NOT EXISTS ix_audit_bench_target ON audit_bench "
+                                "(target_type, target_id)"))
+        db.session.execute(text("CREATE INDEX IF NOT EXISTS ix_audit_bench_actor ON audit_bench "
+                                "(actor_id, action, at)"))
+    db.session.execute(text("DELETE FROM audit_bench"))
+    db.session.commit()
+
+
+def insert_audit_copy(ids: Sequence[int], action: str, target_type: str, detail: dict[str, Any]) -> None:
+    """The baseline's audit INSERT: one row per id into audit_bench, in the caller's transaction (no hashing)."""
+    from sqlalchemy import text
+
+    from app.extensions import db
+
+    now = dt.datetime.now()
+    text_detail = json.dumps(detail, ensure_ascii=False, sort_keys=True)
+    db.session.execute(text(
+        "INSERT INTO audit_bench (seq, at, actor_id, actor_name, ip, action, target_type, target_id, detail, "
+        "prev_hash, hash, key_id) VALUES (:seq, :at, 1, 'school', '', :action, :type, :target, :detail, :h, :h, '')"),
+        [{"seq": n, "at": now, "action": action, "type": target_type, "target": str(i), "detail": text_detail,
+          "h": "0" * 64} for n, i in enumerate(ids, start=1)])
+
+
 def user_by_name(username: str) -> Any:
     from app.extensions import db
     from app.models.user import User

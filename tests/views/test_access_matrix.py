@@ -4,20 +4,22 @@ demo account may see is worked out here from the demo data (department codes, ow
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Iterator
 
 import pytest
 from flask import g
 from flask_appbuilder import ModelRestApi, ModelView
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from app.extensions import db
 from app.models.user import User
 from tests.conftest import DEMO_PASSWORD, Browser
 
-ROLES = ["admin", "school", "college_a", "college_b", "student"]
+ROLES = ["admin", "school", "college_a", "college_b", "student", "employer_a", "employer_b"]
 # Which demo department each account works in; admin and school see everything (the central office).
 COLLEGE_ROOT = {"college_a": "101", "college_b": "102"}
+# Which demo employer each employer account works for (by the employer's name, as the README lists them).
+EMPLOYER_OF = {"employer_a": "湖南星辰科技有限公司", "employer_b": "长沙岳麓智造有限公司"}
 EVERYTHING = {"admin", "school"}
 # How each table's rows belong to a department and to a person, written out independently of the models'
 # __scope__ declarations; a table missing here fails the test, so a new model gets an oracle the day it exists.
@@ -31,7 +33,7 @@ OWNERSHIP: dict[str, dict[str, str]] = {
     "supplementary_report": {"department": "department_id"},
     "change_request": {"department": "graduate.department_id", "student": "graduate.user_id"},
     "evidence": {"department": "graduate.department_id", "student": "graduate.user_id"},
-    "ab_user": {"department": "department_id", "student": "id"},
+    "ab_user": {"department": "department_id", "student": "id", "employer": "employer_id"},
     "notification": {"student": "user_id"},
     "user_preference": {"student": "user_id"},
     "audit_log": {},
@@ -47,7 +49,7 @@ OWNERSHIP: dict[str, dict[str, str]] = {
     "job_category": {"everyone": "yes"},
     "rejection_reason": {"everyone": "yes"},
     "country": {"everyone": "yes"},
-    "employer": {"everyone_if": "status=approved"},
+    "employer": {"everyone_if": "status=approved", "employer": "id"},
     "destination": {"department": "graduate.department_id", "student": "graduate.user_id"},
     "destination_evidence": {"department": "destination.graduate.department_id",
                              "student": "destination.graduate.user_id"},
@@ -69,6 +71,8 @@ OWNERSHIP: dict[str, dict[str, str]] = {
                            "employer": "agreement.employer_id"},
     "signing_status": {"department": "graduate.department_id", "student": "graduate.user_id"},
     "out_of_province_application": {"department": "graduate.department_id", "student": "graduate.user_id"},
+    "out_of_province_evidence": {"department": "application.graduate.department_id",
+                                 "student": "application.graduate.user_id"},
     "termination": {"department": "graduate.department_id", "student": "graduate.user_id",
                     "employer": "agreement.employer_id"},
     "termination_evidence": {"department": "termination.graduate.department_id",
@@ -115,8 +119,21 @@ def visible_ids(model: Any, username: str) -> set[Any]:
             return public
         subtree = _subtree(COLLEGE_ROOT[username])
         return public | {getattr(r, pk) for r in rows if _walk(r, own["department"]) in subtree}
+    if username in EMPLOYER_OF:
+        if "employer" not in own:
+            return public
+        mine = employer_id_of(username)
+        return public | {getattr(r, pk) for r in rows if _walk(r, own["employer"]) == mine}
     me = db.session.execute(select(User.id).where(User.username == username)).scalar_one()
     return public | {getattr(r, pk) for r in rows if own.get("student") and _walk(r, own["student"]) == me}
+
+
+def employer_id_of(username: str) -> int:
+    """The demo employer the account works for, found by its name (never through the account's own link)."""
+    from app.models.employer import APPROVED, Employer
+
+    return db.session.execute(select(Employer.id).where(Employer.name == EMPLOYER_OF[username],
+                                                        Employer.status == APPROVED)).scalar_one()
 
 
 @pytest.fixture(scope="module")
@@ -155,6 +172,36 @@ def employers_of_every_status(app: Any) -> None:
     with app.app_context():
         for n, status in enumerate((PENDING, APPROVED, REFUSED, MERGED)):
             db.session.add(Employer(name=f"矩阵测试单位{n}", status=status))
+        db.session.commit()
+
+
+@pytest.fixture(scope="module", autouse=True)
+def rows_of_both_employers(app: Any) -> Iterator[None]:
+    """An invitation of each demo employer, and an account of another (pending) employer, so the employer rule has
+    rows on both sides; removed afterwards."""
+    from app.models.agreement import Agreement
+    from app.models.employer import PENDING, Employer
+    from app.models.graduate import Graduate
+
+    with app.app_context():
+        graduates = db.session.execute(select(Graduate.id).order_by(Graduate.id).limit(2)).scalars().all()
+        invitations = [Agreement(graduate_id=g, employer_id=employer_id_of(name), status="invited")
+                       for g, name in zip(graduates, EMPLOYER_OF)]
+        other = Employer(name="矩阵测试待审单位", status=PENDING)
+        db.session.add_all([*invitations, other])
+        db.session.flush()
+        sm = app.appbuilder.sm
+        account = User(username="matrix_pending_employer", first_name="待审单位账号", last_name="",
+                       email="matrix_pending_employer@demo.gems.invalid", active=True, password="x",
+                       roles=[sm.find_role("用人单位")])
+        account.employer_id = other.id
+        db.session.add(account)
+        db.session.commit()
+        ids, account_id = [a.id for a in invitations], account.id
+    yield
+    with app.app_context():
+        db.session.execute(delete(Agreement).where(Agreement.id.in_(ids)))
+        db.session.delete(db.session.get(User, account_id))
         db.session.commit()
 
 
@@ -441,10 +488,46 @@ def test_every_custom_page_refuses_a_role_without_its_permission(app: Any, clien
 
 # views every signed-in (or anonymous) user reaches by design: sign-in, own profile and password, language, home
 PUBLIC_VIEWS = {"GemsAuthDBView", "ChangePasswordView", "ProfileView", "LocaleView", "HomeView", "UtilView",
-                "GemsSecurityApi", "OpenApi", "SwaggerView", "MenuApi", "InboxView"}
+                "GemsSecurityApi", "OpenApi", "SwaggerView", "MenuApi", "InboxView",
+                "EmployerSignupView", "DocumentVerifyView"}  # issue 12: employer registration, /verify/<code>
 
 
 def _permissions_of(app: Any, username: str) -> set[str]:
     with app.app_context():
         user = db.session.execute(select(User).where(User.username == username)).scalar_one()
         return {pv.permission.name for role in user.roles for pv in role.permissions}
+
+
+def _employer_tables() -> list[Any]:
+    """GEMS's models (FAB's own User class maps ab_user too, without the app's scope) with an employer owner."""
+    return [m.class_ for m in db.Model.registry.mappers if hasattr(m.class_, "__scope__")
+            and "employer" in OWNERSHIP.get(m.class_.__table__.name, {})]
+
+
+@pytest.mark.parametrize("role", ["employer_a", "employer_b"])
+def test_an_employer_never_sees_another_employers_rows(app: Any, role: str) -> None:
+    """Every table with an employer owner: the scope rule returns exactly the oracle's rows for the account; the
+    other demo employer's rows are never among them (beyond what every user reads: approved employers), and the
+    account's own invitation and accounts are."""
+    from app.scope import scope_clause
+
+    other = next(name for name in EMPLOYER_OF if name != role)
+    with app.test_request_context():
+        user = db.session.execute(select(User).where(User.username == role)).scalar_one()
+        assert user.employer_id == employer_id_of(role)
+        tables = _employer_tables()
+        for model in tables:
+            own = OWNERSHIP[model.__table__.name]
+            pk = model.__mapper__.primary_key[0]
+            seen = set(db.session.execute(select(pk).where(scope_clause(model, user))).scalars())
+            assert seen == visible_ids(model, role), (role, model.__table__.name)
+            rows = db.session.execute(select(model)).scalars().all()
+            column, value = (own.get("everyone_if") or "=").split("=", 1)
+            everyone = {getattr(r, pk.key) for r in rows if column and str(getattr(r, column)) == value}
+            theirs = {getattr(r, pk.key) for r in rows if _walk(r, own["employer"]) == employer_id_of(other)}
+            mine = {getattr(r, pk.key) for r in rows if _walk(r, own["employer"]) == user.employer_id}
+            assert not (seen & theirs) - everyone, (role, model.__table__.name)
+            assert mine <= seen, (role, model.__table__.name)
+            if model.__table__.name in ("agreement", "ab_user", "employer"):
+                assert mine, (role, model.__table__.name, "no own row to check")
+    assert len(tables) >= 6, [t.__table__.name for t in tables]

@@ -137,6 +137,34 @@ def test_detail_shows_code_evidence_versions_and_log(app: Any, as_role: Any) -> 
     assert as_role("college_b").get(f"{URL}{rid}").status_code == 404
 
 
+def test_detail_names_the_employers_nature_industry_and_location(app: Any, as_role: Any) -> None:
+    """A code-10 destination's page shows what a reviewer checks about the employer, not only its name."""
+    from app.models.employer import Employer
+    from app.models.reference import EmployerNature, Industry
+
+    with app.app_context():
+        (rid,) = make_destinations(1, "secondary", "101", prefix="DVN", code="10")
+        nature = db.session.execute(select(EmployerNature).limit(1)).scalar_one()
+        industry = db.session.execute(select(Industry).limit(1)).scalar_one()
+        employer = Employer(name="DVN检验科技有限公司", status="approved", nature_id=nature.id,
+                            industry_id=industry.id, region_code="430104")
+        db.session.add(employer)
+        db.session.flush()
+        db.session.get(Destination, rid).employer_id = employer.id
+        db.session.commit()
+        expected = (nature.name, industry.name)
+    try:
+        page = as_role("college_a").get(f"{URL}{rid}").get_data(as_text=True)
+        assert "DVN检验科技有限公司" in page
+        for label, value in (("单位性质", expected[0]), ("单位行业", expected[1]), ("单位所在地", "岳麓区")):
+            assert re.search(rf"{label}\s*</(?:th|dt|td)>\s*<(?:td|dd)[^>]*>[^<]*{value}", page), label
+    finally:
+        with app.app_context():
+            remove_destinations("DVN")
+            db.session.execute(Employer.__table__.delete().where(Employer.name == "DVN检验科技有限公司"))
+            db.session.commit()
+
+
 def test_export_and_print_are_scoped_and_audited(app: Any, as_role: Any) -> None:
     """college_a's export holds its own rows with Chinese headers; the print page lists the ticked rows."""
     with app.app_context():

@@ -113,6 +113,7 @@ def test_locked_plan_stops_everything_and_says_so(student: Browser, student_id: 
     assert 'id="gems-start-change"' not in html and 'id="gems-save"' not in html
     student.post_form(URL + "change", {}, token_from=URL)
     assert len(rows_of(grad.id)) == 1
+    assert page(student).count("就业方案已锁定") == 1  # the refusal is the page's own notice: said once, not twice
 
 
 def test_no_inline_script(student: Browser, student_id: int) -> None:

@@ -14,7 +14,9 @@ from app.models.graduate import Graduate
 from app.models.user import User
 from app.workflows.engine import fire
 from app.workflows.source_info import SOURCE_INFO
+from tests.conftest import Browser, assert_signed_in
 from tests.views.student_support import (  # noqa: F401
+    NEW_PASSWORD,
     Student,
     StudentFactory,
     bind_inputs,
@@ -69,6 +71,20 @@ def test_binding_failure_shows_red_notice_and_manual_way_out(app: Any, students:
     page = _text(b.get("/student/source/"))
     assert page.count("gems-flag-nc") == 11 and "gems-flag-mm" not in page
     assert _graduate(app, student).bound_at is None
+
+
+def test_manual_filling_is_remembered_at_the_next_sign_in(app: Any, students: StudentFactory) -> None:
+    """继续人工填写 is not asked again after signing out and in: the choice outlives the session."""
+    student = students()
+    b = signed_in(app, student)
+    b.post_form("/student/bind/", bind_inputs(student, name="王五"))
+    b.post_form("/student/bind/manual", {}, token_from="/student/bind/")
+    again = Browser(app.test_client())
+    again.login(student.student_no, NEW_PASSWORD)
+    assert_signed_in(again, student.student_no)
+    assert again.get("/student/source/").status_code == 200
+    other = students()
+    assert signed_in(app, other).get("/student/source/").headers["Location"].endswith("/student/bind/")
 
 
 def test_mismatch_badge_shows_registry_value_and_change_link(app: Any, students: StudentFactory) -> None:

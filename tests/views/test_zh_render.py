@@ -20,7 +20,7 @@ ROLES = ["admin", "school", "college_a", "college_b", "student"]
 ALLOWED = {
     "GEMS", "Excel", "WPS", "LibreOffice", "PDF", "ID", "API", "REST", "JSON", "HTTP", "HTTPS", "URL", "CSV",
     "xlsx", "xls", "ods", "csv", "UTF", "GBK", "MB", "KB", "Windows", "OpenDocument", "JPEG", "JPG", "PNG", "ECharts", "English", "JWT", "SVG", "A4",
-    "IP", "GB", "admin", "school", "college_a", "college_b",
+    "IP", "GB", "admin", "school", "college_a", "college_b", "employer_a", "employer_b",
 }
 # Words of two or three capitals are codes (ISO country codes, GB standards), except these, which are English
 NOT_CODES = {"OK", "MM", "DD", "YES", "NO"}

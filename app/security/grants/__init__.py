@@ -6,7 +6,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-PARTS = ("employer_portal", "numbers", "signing", "terminations", "documents", "offline")
+PARTS = ("employer_portal", "numbers", "signing", "agreement_review", "terminations", "documents", "offline")
 
 
 def _modules() -> list[Any]:

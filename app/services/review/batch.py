@@ -23,6 +23,14 @@ from app.workflows.review_builder import SECONDARY
 ACTIONS = ("approve", "reject", "submit_for_student", "reopen")
 
 
+def actions_of(ws: Optional[Workspace] = None) -> tuple[str, ...]:
+    """The actions a workspace offers: the shared ones its workflow has ("approve" is routed to a level), then the
+    workspace's own triggers."""
+    ws = ws or source()
+    shared = tuple(a for a in ACTIONS if a == "approve" or a in ws.workflow.transitions)
+    return shared + tuple(a for a in ws.actions if a not in shared)
+
+
 def approve_trigger(state: Optional[str], roles: frozenset[str], workflow: Any = None) -> str:
     """The level a reviewer approves at: college or school by role, by the record's state for someone holding both
     — so a refusal names the real reason ("the college has not approved it yet"). A one-level workflow has only
@@ -87,11 +95,11 @@ def _states(ws: Workspace, ids: list[int], actor: Any) -> dict[int, str]:
 
 
 def offered(actor: Any, ws: Optional[Workspace] = None) -> list[tuple[str, Any]]:
-    """(action, label) of ACTIONS the actor's roles may ever fire, for the list's buttons."""
+    """(action, label) of the workspace's actions the actor's roles may ever fire, for the list's buttons."""
     workflow = (ws or source()).workflow
     roles = role_names(actor)
     out = []
-    for action in ACTIONS:
+    for action in actions_of(ws):
         trigger = approve_trigger(None, roles, workflow) if action == "approve" else action
         transition = workflow.transitions[trigger]
         if roles & transition.roles:

@@ -73,6 +73,9 @@ class Workspace:
     export_filename: Any = None
     print_label: Any = None  # the print button (the print page itself is the export view's print_sheets)
     reasons: bool = False  # a rejection picks reasons from the configurable list (RejectionReason) plus free text
+    # further triggers of the workflow offered as they are, beyond approve/reject (archive, revoke …): a button on
+    # the record page where it applies, a batch action on the list, an action of the REST door
+    actions: tuple[str, ...] = ()
     default_sort: str = "student_no"
 
     def __post_init__(self) -> None:

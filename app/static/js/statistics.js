@@ -7,9 +7,13 @@
   var data = JSON.parse(source.textContent || "{}");
   var charts = [];
 
-  function draw(id, option) {
+  function draw(id, option, count) {
     var el = document.getElementById(id);
     if (!el) { return; }
+    if (!count) {  // nothing to draw yet: say so instead of an empty frame
+      option.graphic = {type: "text", left: "center", top: "middle",
+        style: {text: el.getAttribute("data-empty") || "", fontSize: 14, fill: "#595959"}};
+    }
     var chart = window.echarts.init(el);
     chart.setOption(option);
     charts.push(chart);
@@ -31,12 +35,12 @@
       series: [{name: colleges.getAttribute("data-series"), type: "bar", data: data.rates || [],
         markLine: school == null ? undefined : {symbol: "none", data: [{yAxis: school,
           name: colleges.getAttribute("data-school")}], label: {formatter: colleges.getAttribute("data-school") + " {c}%"}}}]
-    });
+    }, (data.colleges || []).length);
   }
   draw("chart-mix", {
     title: title("chart-mix"), tooltip: {trigger: "item", formatter: "{b}: {c} ({d}%)"},
     series: [{type: "pie", radius: ["30%", "60%"], top: 30, data: data.mix || []}]
-  });
+  }, (data.mix || []).length);
   var season = document.getElementById("chart-season");
   if (season) {
     var points = data.season || [];
@@ -47,7 +51,7 @@
       yAxis: {type: "value", min: 0, max: 100, axisLabel: {formatter: "{value}%"}},
       series: [{name: season.getAttribute("data-series"), type: "line", smooth: true, areaStyle: {},
         data: points.map(function (p) { return p[1]; })}]
-    });
+    }, points.length);
   }
   window.addEventListener("resize", function () { charts.forEach(function (c) { c.resize(); }); });
 }());

@@ -21,10 +21,12 @@ def buttons(row: Any, ws: Workspace) -> list[tuple[str, Any, str | None]]:
     workflow = ws.workflow
     roles = role_names(g.user)
     out = []
-    for name in BUTTONS:
+    for name in (*BUTTONS, *ws.actions):
         trigger = batch.approve_trigger(row.status, roles, workflow) if name == "approve" else name
-        transition = workflow.transitions[trigger]
-        if name in ("reopen", "submit_for_student") and (
+        transition = workflow.transitions.get(trigger)
+        if transition is None:
+            continue  # a workflow without this shared action (a one-level request has no reopen)
+        if name not in ("approve", "reject") and (
                 not roles & transition.roles or row.status not in transition.sources):
             continue  # situational actions appear only where they apply; approve/reject always show, maybe disabled
         out.append((name, transition.label, why_not(workflow, trigger, row, g.user)))
@@ -35,7 +37,7 @@ def decide_posted(ws: Workspace, pk: int, who: str, back: str) -> Any:
     """The record page's buttons: same engine, same rules, same audit as the batch and the API."""
     name = request.form.get("decision", "")
     version = request.form.get("version", type=bounded_int)
-    if name not in batch.ACTIONS:
+    if name not in batch.actions_of(ws):
         abort(400)
     try:
         result = batch.decide(name, [pk], g.user, request.form.get("remark", ""), {pk: version}, ws=ws,

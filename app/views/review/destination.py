@@ -62,9 +62,18 @@ def shown_fields(row: Destination) -> list[tuple[str, str]]:
         elif field.kind == "checkbox":
             value = str(_l("Yes")) if value else str(_l("No"))
         out.append((str(field.label), "" if value is None else str(value)))
+        if field.key == "employer_id" and row.employer is not None:
+            out += employer_facts(row.employer)
     for field in form.NUMBERS:
         out.append((str(field.label), getattr(row, field.key) or ""))
     return out
+
+
+def employer_facts(employer: Any) -> list[tuple[str, str]]:
+    """What a reviewer checks about the employer besides its name: nature, industry, location (单位性质/行业/所在地)."""
+    return [(str(_l("Employer nature")), employer.nature.name if employer.nature else ""),
+            (str(_l("Industry")), employer.industry.name if employer.industry else ""),
+            (str(_l("Employer location")), form.region_name(employer.region_code) if employer.region_code else "")]
 
 
 class DestinationReviewView(WorkspaceListView):

@@ -29,13 +29,28 @@ def _bad_int_arg() -> str | None:
     return None
 
 
+_SHARED_ENUM = "enum: [approve, reject, submit_for_student, reopen]"
+
+
+def _documented(method: Any, actions: tuple[str, ...]) -> Any:
+    """A copy of an exposed method whose OpenAPI docstring lists `actions` (FAB reads the spec from docstrings)."""
+    import types
+
+    copy = types.FunctionType(method.__code__, method.__globals__, method.__name__, method.__defaults__,
+                              method.__closure__)
+    copy.__dict__.update(method.__dict__)
+    copy.__qualname__ = method.__qualname__
+    copy.__doc__ = (method.__doc__ or "").replace(_SHARED_ENUM, "enum: [" + ", ".join(actions) + "]")
+    return copy
+
+
 class _Refused(Exception):
     """A request the decision operations answer 400 to; the message says what was wrong."""
 
 
-def _decision_body(action: str) -> dict[str, Any]:
+def _decision_body(action: str, ws: Workspace) -> dict[str, Any]:
     """The JSON object a decision on `action` was sent with; refused for an unknown action or a non-object body."""
-    if action not in batch.ACTIONS:
+    if action not in batch.actions_of(ws):
         raise _Refused(_("Unknown action: %(action)s", action=action))
     body = json_object()
     if body is None:
@@ -101,6 +116,9 @@ class WorkspaceApi(BaseApi):
             cls.resource_name = f"{ws.name}_review"
             cls.class_permission_name = f"{ws.prefix}ReviewApi"
             cls.openapi_spec_tag = f"{ws.prefix} review"
+            if ws.actions or tuple(batch.actions_of(ws)) != batch.ACTIONS:
+                for name in ("act", "act_batch"):  # the documented actions are this workspace's own
+                    setattr(cls, name, _documented(getattr(WorkspaceApi, name), batch.actions_of(ws)))
 
     @property
     def ws(self) -> Workspace:
@@ -110,7 +128,7 @@ class WorkspaceApi(BaseApi):
         """Decide on one record (`pk`, 409 when refused) or the body's ids through the pages' service; a 400 for
         a malformed request or a refused call."""
         try:
-            body = _decision_body(action)
+            body = _decision_body(action, self.ws)
             ids, versions = _ids_of(body) if pk is None else [pk], None
             if pk is not None and _version_of(body) is not None:
                 versions = {pk: _version_of(body)}

@@ -125,7 +125,7 @@ class WorkspaceListView(BaseView):
         decision = request.form.get("decision", "")
         ids, _target = self._targets()
         back = self._back()
-        if decision not in batch.ACTIONS:
+        if decision not in batch.actions_of(self.ws):
             flash(_("Unknown action."), "danger")
             return redirect(back)
         if not ids:
