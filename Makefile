@@ -7,7 +7,7 @@ PORT ?= 8080
 PG_TEST_URL ?= postgresql://postgres@127.0.0.1:5432/test
 FLASK := $(BIN)/flask --app run
 
-.PHONY: run test test-sqlite test-pg e2e lint mutation i18n i18n-check migrate-check bench bench-registry bench-review bench-plan clean
+.PHONY: run test test-sqlite test-pg e2e lint mutation i18n i18n-check migrate-check bench bench-registry bench-review bench-plan bench-agreements clean
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt
 	@command -v $(PY) >/dev/null 2>&1 || { echo "need $(PY)"; exit 1; }
@@ -57,7 +57,7 @@ migrate-check: $(VENV)/.installed
 	GEMS_INSTANCE_DIR=$$(mktemp -d) sh -c '$(FLASK) db upgrade && $(FLASK) db check'
 
 # Not part of `make test`: every benchmark, each against a baseline measured in the same run (figures in README).
-bench: bench-registry bench-review bench-plan
+bench: bench-registry bench-review bench-plan bench-agreements
 
 # A 100 000-row registry import against a raw openpyxl read (cached file in .bench-cache/).
 bench-registry: $(VENV)/.installed app/translations/zh/LC_MESSAGES/messages.mo
@@ -77,6 +77,12 @@ bench-review: $(VENV)/.installed app/translations/zh/LC_MESSAGES/messages.mo
 bench-plan: $(VENV)/.installed app/translations/zh/LC_MESSAGES/messages.mo
 	$(BIN)/python tests/benchmarks/bench_statistics.py
 	$(BIN)/python tests/benchmarks/bench_national_export.py
+
+# Not part of `make test`: issue 12's figures (batch archive of 5 000 agreements vs the bare SQL of the same writes,
+# the agreement review list at 200 000 agreements vs its own statements run raw).
+bench-agreements: $(VENV)/.installed app/translations/zh/LC_MESSAGES/messages.mo
+	$(BIN)/python tests/benchmarks/bench_agreement_archive.py
+	$(BIN)/python tests/benchmarks/bench_agreement_list.py
 
 clean:
 	rm -rf $(VENV) instance

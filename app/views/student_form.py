@@ -35,9 +35,10 @@ def chose_manual(graduate: Any) -> bool:
     from app.extensions import db
     from app.models.audit import AuditLog
 
+    # the student's own row for this record: a reused id (SQLite hands on deleted ids) names another student
     found = db.session.execute(select(AuditLog.id).where(
         AuditLog.target_type == "graduate", AuditLog.target_id == str(graduate.id),
-        AuditLog.action == "student.manual_fill").limit(1)).scalar()
+        AuditLog.action == "student.manual_fill", AuditLog.actor_name == graduate.student_no).limit(1)).scalar()
     if found is not None:
         session[MANUAL_FLAG] = True
     return found is not None

@@ -151,14 +151,19 @@ def test_the_record_page_shows_every_node_files_and_disabled_buttons(tctx: Any, 
     assert "/evidence/" in page and "解约函" in page
     assert 'id="btn-approve"' in page and "disabled" in page[page.index('id="btn-approve"') - 200:
                                                             page.index('id="btn-approve"')]
-    assert f"{HISTORY}{row.id}" not in page and school.get(f"{HISTORY}{row.id}").status_code == 404
+    # a pending request opened from the history list's address is shown where it is listed now (and back)
+    moved = school.get(f"{HISTORY}{row.id}")
+    assert f"{HISTORY}{row.id}" not in page and moved.status_code == 302
+    assert moved.headers["Location"].endswith(f"{LIST}{row.id}")
     # approve from the page (college level first for a two-level school review)
     college = reviewer("college_a")
     _post(college, f"{LIST}{row.id}/decide", {"decision": "approve", "version": "3"}, f"{LIST}{row.id}")
     _post(school, f"{LIST}{row.id}/decide", {"decision": "approve", "version": "4"}, f"{LIST}{row.id}")
     db.session.expire_all()
     assert db.session.get(Termination, row.id).status == "approved"
-    assert school.get(f"{LIST}{row.id}").status_code == 404 and school.get(f"{HISTORY}{row.id}").status_code == 200
+    moved = school.get(f"{LIST}{row.id}")  # decided: the work list's address leads to the history's record page
+    assert moved.status_code == 302 and moved.headers["Location"].endswith(f"{HISTORY}{row.id}")
+    assert school.get(f"{HISTORY}{row.id}").status_code == 200
 
 
 def test_the_rest_door(app: Any, tctx: Any, people: Any) -> None:
