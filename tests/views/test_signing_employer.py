@@ -54,11 +54,7 @@ def test_the_invitation_form_reads_in_chinese(emp: Any) -> None:
 
 def test_an_invitation_names_the_graduate_and_the_terms(app: Any, pages: w.World, emp: Any) -> None:
     grad = w.grad(app, pages.student, name="邀约甲")
-    with app.app_context():  # the account's notices of earlier tests (SQLite hands on ids) are not this one's
-        from app.models.notification import Notification
-
-        db.session.execute(Notification.__table__.delete().where(Notification.user_id == pages.student))
-        db.session.commit()
+    w.clear_notices(app, pages.student)
     response = emp.post_form("/employer/invite/", invite_form(grad))
     assert response.status_code == 302, response.get_data(as_text=True)[:2000]
     (row,) = w.agreements_of(app, grad.id)
@@ -252,6 +248,7 @@ def test_confirm_or_refuse_a_graduates_request(app: Any, pages: w.World, emp: An
     html = emp.get(f"/employer/agreements/{first}").get_data(as_text=True)
     assert 'id="btn-confirm"' in html and 'id="btn-refuse"' in html and 'id="btn-cancel"' not in html
     assert "毕业生向你发起签约" in html
+    w.clear_notices(app, pages.student)
     assert act(emp, first, "refuse", remark="岗位已满").status_code == 302
     row = w.state(app, first)
     assert (row["status"], row["answer_remark"]) == ("declined", "岗位已满")

@@ -181,7 +181,8 @@ def data_words(app: Any) -> set[str]:
     from app.models.user import User
 
     with app.app_context():
-        names = [*db.session.execute(select(User.username)).scalars(), *db.session.execute(
+        people = db.session.execute(select(User.username, User.first_name, User.last_name)).all()
+        names = [part for row in people for part in row] + [*db.session.execute(
             select(Employer.name)).scalars(), *db.session.execute(select(Graduate.student_no)).scalars()]
     return {word for name in names for word in WORD.findall(name or "")}
 

@@ -237,6 +237,13 @@ def agreements_of(app: Any, grad_id: int) -> list[dict[str, Any]]:
     return [state(app, i) for i in ids]
 
 
+def clear_notices(app: Any, user_id: int) -> None:
+    """Start a test with the account's inbox empty: earlier tests' notices (SQLite hands on ids) are not its own."""
+    with app.app_context():
+        db.session.execute(Notification.__table__.delete().where(Notification.user_id == user_id))
+        db.session.commit()
+
+
 def notices(app: Any, user_id: int, kind: str) -> list[tuple[str, str]]:
     """(link, text in Chinese) of the account's notices of `kind`."""
     from app.services.notify import render
