@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any, Iterable, Optional
 
+from flask import abort, flash, g, redirect, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -181,3 +182,33 @@ def page_context(row: Optional[Agreement], side: str) -> dict[str, Any]:
             "started_by": STARTED_BY, "job_categories": job_categories(row.job_category_id if row else None),
             "next_of": next_of, "next_step": next_of(row.status) if row else "", "region_name": division_full_name,
             **(printing(row) if row else {})}
+
+
+def act_posted(row: Agreement, allowed: Iterable[str], done: dict[str, Any], back: str) -> Any:
+    """A party's workflow button (either side's page): the posted trigger, if this side offers it, through the
+    engine with the page's version; the outcome flashed, back to the record page."""
+    from app.services import signing_forms as forms
+
+    trigger = request.form.get("decision", "")
+    if trigger not in allowed:
+        abort(400)
+    result = forms.fire_step(trigger, row.id, g.user, request.form.get("remark", ""),
+                             request.form.get("version", type=int))
+    if result.ok:
+        flash(str(done[trigger]), "success")
+    else:
+        flash(result.reason or _("The action could not be taken."), "danger")
+    return redirect(back)
+
+
+def edit_posted(row: Agreement, told: str, back: str, again: Any) -> Any:
+    """A party's change of the terms (either side's page); `again(values, errors)` re-renders a refused form."""
+    from app.services import signing_forms as forms
+
+    try:
+        changed = forms.edit(row, request.form, g.user, request.form.get("version", type=int))
+    except forms.FormRefused as refused:
+        flash(refused.errors.get("form") or _("Nothing was saved: correct the fields marked in red."), "danger")
+        return again(dict(request.form.items()), refused.errors)
+    flash(told if changed else _("Nothing was changed."), "success" if changed else "info")
+    return redirect(back)

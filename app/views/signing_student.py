@@ -110,16 +110,8 @@ class StudentAgreementsView(BaseView):
         if refusal is not None:
             return refusal
         row = self._load(graduate, agreement_id)
-        trigger = request.form.get("decision", "")
-        if trigger not in TRIGGERS:
-            abort(400)
-        result = forms.fire_step(trigger, row.id, g.user, request.form.get("remark", ""),
-                                 request.form.get("version", type=int))
-        if result.ok:
-            flash(str(DONE[trigger]), "success")
-        else:
-            flash(result.reason or _("The action could not be taken."), "danger")
-        return redirect(url_for("StudentAgreementsView.detail", agreement_id=row.id))
+        back = url_for("StudentAgreementsView.detail", agreement_id=row.id)
+        return common.act_posted(row, TRIGGERS, DONE, back)
 
     @expose("/<int:agreement_id>/edit", methods=["POST"])
     @has_access
@@ -128,14 +120,9 @@ class StudentAgreementsView(BaseView):
         if refusal is not None:
             return refusal
         row = self._load(graduate, agreement_id)
-        try:
-            changed = forms.edit(row, request.form, g.user, request.form.get("version", type=int))
-        except forms.FormRefused as refused:
-            flash(refused.errors.get("form") or _("Nothing was saved: correct the fields marked in red."), "danger")
-            return self._page(graduate, row, dict(request.form.items()), refused.errors, 422)
-        flash(_("The terms were changed; the employer was told.") if changed else _("Nothing was changed."),
-              "success" if changed else "info")
-        return redirect(url_for("StudentAgreementsView.detail", agreement_id=row.id))
+        back = url_for("StudentAgreementsView.detail", agreement_id=row.id)
+        return common.edit_posted(row, _("The terms were changed; the employer was told."), back,
+                                  lambda values, errors: self._page(graduate, row, values, errors, 422))
 
     def _form(self, graduate: Any, typed: dict[str, str], errors: dict[str, str], employer: Any = None,
               status: int = 200) -> Any:
